@@ -1,0 +1,194 @@
+//! The commands. Each writes protocol messages through an `Output` and returns the exit code.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::config::{Config, Environment, PRODUCTION_URL, SANDBOX_URL};
+use crate::output::Output;
+use crate::protocol::{FailureType, LogLevel, Message};
+use crate::session::{self, SessionError};
+use crate::state::State;
+use crate::streams::{self, Stream};
+use crate::sync::{self, Configured, SyncMode};
+use crate::tiktok::ErrorKind;
+
+pub const SPEC: &str = include_str!("../spec.json");
+
+fn read_json(path: &Path, what: &str) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("Cannot read the {what} file {}: {e}.", path.display()))?;
+    if text.trim().is_empty() && what == "state" {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text).map_err(|e| format!("The {what} file {} is not valid JSON: {e}.", path.display()))
+}
+
+fn load_config(path: &Path) -> Result<Config, String> {
+    let raw = read_json(path, "config")?;
+    Config::parse(&raw).map_err(|e| format!("Invalid configuration: {e}"))
+}
+
+fn fail(out: &Output, failure: FailureType, message: &str) -> i32 {
+    out.emit(Message::error(failure, message, None, None));
+    out.flush();
+    1
+}
+
+fn failure_type(kind: ErrorKind) -> FailureType {
+    match kind {
+        ErrorKind::Config => FailureType::ConfigError,
+        ErrorKind::RateLimited | ErrorKind::Transient => FailureType::TransientError,
+        ErrorKind::Rejected => FailureType::SystemError,
+    }
+}
+
+pub fn spec(out: &Output) -> i32 {
+    match serde_json::from_str::<Value>(SPEC) {
+        Ok(spec) => {
+            out.emit(Message::spec(spec));
+            0
+        }
+        Err(e) => fail(out, FailureType::SystemError, &format!("The embedded spec is not JSON: {e}")),
+    }
+}
+
+/// Exactly one CONNECTION_STATUS: it proves the app, the token and every configured account.
+pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
+    let status = async {
+        let config = load_config(config_path)?;
+        let problems = streams::check_custom_reports(&config);
+        if !problems.is_empty() {
+            return Err(format!("Fix the custom reports: {}", problems.join(" ")));
+        }
+        let s = session::open(&config, out).await.map_err(|e: SessionError| e.message)?;
+        let names: Vec<String> = s.accounts.iter().map(|a| format!("'{}' ({}, {})", a.name, a.id, a.tz)).collect();
+        Ok(format!("Connected to TikTok; {} account(s): {}.", names.len(), names.join(", ")))
+    }
+    .await;
+    match status {
+        Ok(message) => out.emit(Message::connection_status(true, &message)),
+        Err(message) => out.emit(Message::connection_status(false, &message)),
+    }
+    out.flush();
+    0
+}
+
+pub fn discover(config_path: &Path, out: &Output) -> i32 {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(e) => return fail(out, FailureType::ConfigError, &e),
+    };
+    let problems = streams::check_custom_reports(&config);
+    if !problems.is_empty() {
+        return fail(out, FailureType::ConfigError, &format!("Fix the custom reports: {}", problems.join(" ")));
+    }
+    let entries = streams::all(&config).iter().map(Stream::catalog_entry).collect();
+    out.emit(Message::catalog(entries));
+    out.flush();
+    0
+}
+
+/// The configured catalog: every stream named must exist and every sync mode be known.
+pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Configured>, String> {
+    let items = catalog
+        .get("streams")
+        .and_then(Value::as_array)
+        .ok_or("The catalog must be an object with a 'streams' list (a ConfiguredAirbyteCatalog).")?;
+    let mut out: Vec<Configured> = Vec::new();
+    for item in items {
+        let name = item
+            .pointer("/stream/name")
+            .and_then(Value::as_str)
+            .ok_or("Every catalog entry needs stream.name.")?;
+        let stream = available.iter().find(|s| s.name == name).ok_or_else(|| {
+            format!("The catalog names stream '{name}', which this source does not have. Run discover again and pick from its streams.")
+        })?;
+        let mode = match item.get("sync_mode").and_then(Value::as_str) {
+            Some("full_refresh") => SyncMode::FullRefresh,
+            Some("incremental") if stream.cursor().is_some() => SyncMode::Incremental,
+            Some("incremental") => {
+                return Err(format!("Stream '{name}' has no cursor and supports full_refresh only; change its sync mode."))
+            }
+            other => return Err(format!("Stream '{name}' has sync_mode {other:?}; it must be 'full_refresh' or 'incremental'.")),
+        };
+        if !out.iter().any(|c| c.stream.name == name) {
+            out.push(Configured { stream: stream.clone(), mode });
+        }
+    }
+    if out.is_empty() {
+        return Err("The catalog selects no stream.".into());
+    }
+    Ok(out)
+}
+
+pub async fn read(config_path: &Path, catalog_path: &Path, state_path: Option<&Path>, now: DateTime<Utc>, out: &Arc<Output>) -> i32 {
+    let config = match load_config(config_path) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(out, FailureType::ConfigError, &e),
+    };
+    let problems = streams::check_custom_reports(&config);
+    if !problems.is_empty() {
+        return fail(out, FailureType::ConfigError, &format!("Fix the custom reports: {}", problems.join(" ")));
+    }
+    let catalog = match read_json(catalog_path, "catalog").and_then(|c| parse_catalog(&c, &streams::all(&config))) {
+        Ok(c) => c,
+        Err(e) => return fail(out, FailureType::ConfigError, &e),
+    };
+    let state = match state_path.map(|p| read_json(p, "state")).transpose() {
+        Ok(raw) => match State::parse(raw.as_ref().unwrap_or(&Value::Null)) {
+            Ok(s) => s,
+            Err(e) => return fail(out, FailureType::ConfigError, &format!("The input state is not usable: {e} Reset the connection's state or fix the file.")),
+        },
+        Err(e) => return fail(out, FailureType::ConfigError, &e),
+    };
+    let session = match session::open(&config, out).await {
+        Ok(s) => s,
+        Err(e) => return fail(out, failure_type(e.kind), &e.message),
+    };
+    out.log(LogLevel::Info, &format!("Reading {} stream(s) for {} account(s).", catalog.len(), session.accounts.len()));
+    let ok = sync::run(config, session.client, session.accounts, catalog, state, now, Arc::clone(out)).await;
+    i32::from(!ok)
+}
+
+/// The page where an advertiser authorizes the app; TikTok then shows or redirects with the code.
+pub fn auth_url(app_id: &str, redirect_uri: &str, state: &str, environment: Environment) -> String {
+    let host = match environment {
+        Environment::Production => PRODUCTION_URL,
+        Environment::Sandbox => SANDBOX_URL,
+    };
+    let q = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!("{host}/portal/auth?app_id={}&state={}&redirect_uri={}", q(app_id), q(state), q(redirect_uri))
+}
+
+/// Exchanges the config's auth code and returns the config to store: token set, code removed.
+pub async fn exchange_code(config_path: &Path, out: &Arc<Output>) -> Result<Value, String> {
+    let config = load_config(config_path)?;
+    let code = config.auth_code.clone().ok_or("The config has no 'auth_code' to exchange.")?;
+    let client = session::new_client(&config, out).map_err(|e| e.message)?;
+    let token = session::exchange(&client, &config, &code).await.map_err(|e| e.message)?;
+    Ok(config.with_token(token.expose()))
+}
+
+/// The clock: the wall clock, or `TIKTOK_ADS_NOW` (RFC 3339) so tests against an emulator with a
+/// fixed clock are deterministic.
+pub fn now() -> Result<DateTime<Utc>, String> {
+    match std::env::var("TIKTOK_ADS_NOW") {
+        Ok(v) if !v.trim().is_empty() => DateTime::parse_from_rfc3339(v.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}")),
+        _ => Ok(Utc::now()),
+    }
+}
+
+pub fn ok_json(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| json!({}).to_string())
+}

@@ -1,0 +1,471 @@
+//! The connector configuration: parsed once into typed values; every error names the field and
+//! says what to do.
+
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::streams::decl::{Granularity, Level, ReportType};
+
+pub const PRODUCTION_URL: &str = "https://business-api.tiktok.com";
+pub const SANDBOX_URL: &str = "https://sandbox-ads.tiktok.com";
+
+/// A credential. `Debug` and `Display` print a mask, and its value is registered for redaction
+/// of every log and trace line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        register_secret(&value);
+        Secret(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+fn secrets() -> &'static Mutex<Vec<String>> {
+    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Remembers a value that must never be printed (also used for tokens obtained at run time).
+pub fn register_secret(value: &str) {
+    // Very short values would mask ordinary words; TikTok credentials are long.
+    if value.len() >= 4 {
+        let mut list = secrets().lock().unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|s| s == value) {
+            list.push(value.to_string());
+        }
+    }
+}
+
+/// Masks every registered secret in `text`.
+pub fn redact(text: &str) -> String {
+    let list = secrets().lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = text.to_string();
+    for s in list.iter() {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "****");
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    Sandbox,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomReport {
+    pub name: String,
+    pub report_type: ReportType,
+    pub level: Level,
+    pub breakdowns: Vec<String>,
+    pub metrics: Vec<String>,
+    pub granularity: Granularity,
+}
+
+/// The config as given, to send back (with a token) in a CONTROL message. It holds the
+/// credentials, so it never prints.
+#[derive(Clone)]
+pub struct Raw(pub Value);
+
+impl fmt::Debug for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Raw(..)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub raw: Raw,
+    pub app_id: String,
+    pub secret: Secret,
+    pub access_token: Option<Secret>,
+    pub auth_code: Option<Secret>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub include_deleted: bool,
+    /// Entries of the accounts setting, trimmed, empty ones dropped.
+    pub accounts: Vec<String>,
+    pub environment: Environment,
+    pub attribution_window: u32,
+    pub daily_window_days: u32,
+    pub requests_per_second: u32,
+    pub requests_per_minute: u32,
+    pub concurrency: usize,
+    pub base_url: String,
+    pub request_timeout_secs: u64,
+    pub max_retry_secs: u64,
+    pub backoff_base_ms: u64,
+    pub custom_reports: Vec<CustomReport>,
+}
+
+/// A configuration problem the user must fix; the message says which field and how.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(msg.into()))
+}
+
+fn opt_str<'a>(v: &'a Value, key: &str) -> Result<Option<&'a str>, ConfigError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => err(format!("'{key}' must be a string.")),
+    }
+}
+
+fn opt_u64(v: &Value, key: &str, min: u64, max: u64, default: u64) -> Result<u64, ConfigError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(x) => match x.as_u64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())) {
+            Some(n) if (min..=max).contains(&n) => Ok(n),
+            _ => err(format!("'{key}' must be a whole number from {min} to {max}.")),
+        },
+    }
+}
+
+fn date(v: &Value, key: &str) -> Result<Option<NaiveDate>, ConfigError> {
+    match opt_str(v, key)? {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(Some)
+            .or_else(|_| err(format!("'{key}' must be a date like 2024-01-31 (YYYY-MM-DD); got '{s}'."))),
+    }
+}
+
+/// TikTok's API tiers (requests per second, per minute).
+pub fn tier_limits(tier: &str) -> Option<(u32, u32)> {
+    match tier {
+        "basic" => Some((10, 600)),
+        "advanced" => Some((20, 1200)),
+        "premium" => Some((30, 1800)),
+        "ultimate" => Some((50, 3000)),
+        _ => None,
+    }
+}
+
+/// Accepts the production and sandbox hosts over https, and loopback (the emulator) over http
+/// or https; anything else would send credentials somewhere they do not belong.
+pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let (scheme, rest) = trimmed
+        .split_once("://")
+        .ok_or_else(|| ConfigError(format!("'api_base_url' must start with https:// (got '{trimmed}').")))?;
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(h) = host_port.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let tiktok = host == "business-api.tiktok.com" || host == "sandbox-ads.tiktok.com";
+    match scheme {
+        "https" if loopback || tiktok => {}
+        "http" if loopback => {}
+        _ => {
+            return err(format!(
+                "'api_base_url' may only point at TikTok's API (https://business-api.tiktok.com or \
+                 https://sandbox-ads.tiktok.com) or at a local emulator on the loopback address; got '{trimmed}'. \
+                 Remove the field to use TikTok."
+            ))
+        }
+    }
+    Ok(trimmed.to_string())
+}
+
+impl Config {
+    pub fn parse(raw: &Value) -> Result<Config, ConfigError> {
+        if !raw.is_object() {
+            return err("The config must be a JSON object.");
+        }
+        let app_id = opt_str(raw, "app_id")?
+            .ok_or_else(|| ConfigError("'app_id' is required: the App ID of your TikTok developer app.".into()))?
+            .trim()
+            .to_string();
+        let secret = opt_str(raw, "secret")?
+            .ok_or_else(|| ConfigError("'secret' is required: the Secret of your TikTok developer app.".into()))?;
+        let secret = Secret::new(secret.trim().to_string());
+        let access_token = opt_str(raw, "access_token")?.map(|s| Secret::new(s.trim().to_string()));
+        let auth_code = opt_str(raw, "auth_code")?.map(|s| Secret::new(s.trim().to_string()));
+        if access_token.is_none() && auth_code.is_none() {
+            return err(
+                "Set 'auth_code' (the code TikTok shows after you authorize the app) or 'access_token' \
+                 (a long-term token).",
+            );
+        }
+        let start_date = date(raw, "start_date")?
+            .ok_or_else(|| ConfigError("'start_date' is required, as YYYY-MM-DD.".into()))?;
+        let end_date = date(raw, "end_date")?;
+        if let Some(end) = end_date {
+            if end < start_date {
+                return err(format!("'end_date' ({end}) is before 'start_date' ({start_date})."));
+            }
+        }
+        let include_deleted = match raw.get("include_deleted") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return err("'include_deleted' must be true or false."),
+        };
+        let accounts = match raw.get("accounts") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(s)) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Ok(s.trim().to_string()),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => err("'accounts' entries must be account names or IDs."),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Some(_) => return err("'accounts' must be account names or IDs separated by commas."),
+        };
+        let environment = match opt_str(raw, "environment")?.map(|s| s.trim().to_ascii_lowercase()) {
+            None => Environment::Production,
+            Some(s) if s == "production" => Environment::Production,
+            Some(s) if s == "sandbox" => Environment::Sandbox,
+            Some(s) => return err(format!("'environment' must be 'production' or 'sandbox'; got '{s}'.")),
+        };
+        let attribution_window = opt_u64(raw, "attribution_window", 0, 364, 7)? as u32;
+        let daily_window_days = opt_u64(raw, "report_window_days", 1, 30, 30)? as u32;
+        let tier = opt_str(raw, "rate_limit_tier")?.unwrap_or("basic").trim().to_ascii_lowercase();
+        let (tier_qps, tier_qpm) = match environment {
+            // The sandbox allows 1 request/s and 30/min whatever the tier.
+            Environment::Sandbox => (1, 30),
+            Environment::Production => tier_limits(&tier).ok_or_else(|| {
+                ConfigError(format!(
+                    "'rate_limit_tier' must be basic, advanced, premium or ultimate; got '{tier}'."
+                ))
+            })?,
+        };
+        let requests_per_second = opt_u64(raw, "requests_per_second", 1, 1000, tier_qps as u64)? as u32;
+        let requests_per_minute = opt_u64(raw, "requests_per_minute", 1, 60_000, tier_qpm as u64)? as u32;
+        let concurrency = opt_u64(raw, "concurrency", 1, 32, 4)? as usize;
+        let default_url = match environment {
+            Environment::Production => PRODUCTION_URL,
+            Environment::Sandbox => SANDBOX_URL,
+        };
+        let base_url = check_base_url(opt_str(raw, "api_base_url")?.unwrap_or(default_url))?;
+        let request_timeout_secs = opt_u64(raw, "request_timeout_seconds", 1, 3600, 120)?;
+        let max_retry_secs = opt_u64(raw, "max_retry_seconds", 0, 86_400, 900)?;
+        let backoff_base_ms = opt_u64(raw, "backoff_base_ms", 1, 600_000, 1000)?;
+        let custom_reports = parse_custom_reports(raw)?;
+        Ok(Config {
+            raw: Raw(raw.clone()),
+            app_id,
+            secret,
+            access_token,
+            auth_code,
+            start_date,
+            end_date,
+            include_deleted,
+            accounts,
+            environment,
+            attribution_window,
+            daily_window_days,
+            requests_per_second,
+            requests_per_minute,
+            concurrency,
+            base_url,
+            request_timeout_secs,
+            max_retry_secs,
+            backoff_base_ms,
+            custom_reports,
+        })
+    }
+
+    /// The config to hand back to Airbyte once a code was exchanged: the token set, the code gone.
+    pub fn with_token(&self, token: &str) -> Value {
+        let mut raw = self.raw.0.clone();
+        if let Some(obj) = raw.as_object_mut() {
+            obj.remove("auth_code");
+            obj.insert("access_token".into(), Value::String(token.to_string()));
+        }
+        raw
+    }
+}
+
+fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
+    let parsed;
+    let items = match raw.get("custom_reports") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        // The UI may send the list as JSON text.
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Array(items)) => {
+                parsed = items;
+                &parsed
+            }
+            _ => return err("'custom_reports' must be a list of reports (JSON array)."),
+        },
+        Some(_) => return err("'custom_reports' must be a list of reports."),
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = |field: &str| format!("custom_reports[{i}].{field}");
+        let name = opt_str(item, "name")?
+            .ok_or_else(|| ConfigError(format!("'{}' is required: the stream name of this report.", at("name"))))?
+            .trim()
+            .to_string();
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return err(format!("'{}' may only use letters, digits and '_'; got '{name}'.", at("name")));
+        }
+        let report_type = match opt_str(item, "report_type")?.unwrap_or("BASIC").trim().to_ascii_uppercase().as_str() {
+            "BASIC" => ReportType::Basic,
+            "AUDIENCE" => ReportType::Audience,
+            other => return err(format!("'{}' must be BASIC or AUDIENCE; got '{other}'.", at("report_type"))),
+        };
+        let level = match opt_str(item, "data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
+            "AUCTION_ADVERTISER" | "ADVERTISER" => Level::Advertiser,
+            "AUCTION_CAMPAIGN" | "CAMPAIGN" => Level::Campaign,
+            "AUCTION_ADGROUP" | "ADGROUP" => Level::AdGroup,
+            "AUCTION_AD" | "AD" => Level::Ad,
+            other => {
+                return err(format!(
+                    "'{}' must be AUCTION_ADVERTISER, AUCTION_CAMPAIGN, AUCTION_ADGROUP or AUCTION_AD; got '{other}'.",
+                    at("data_level")
+                ))
+            }
+        };
+        let granularity = match opt_str(item, "granularity")?.unwrap_or("day").trim().to_ascii_lowercase().as_str() {
+            "day" | "daily" => Granularity::Day,
+            "hour" | "hourly" => Granularity::Hour,
+            "lifetime" => Granularity::Lifetime,
+            other => return err(format!("'{}' must be day, hour or lifetime; got '{other}'.", at("granularity"))),
+        };
+        let list = |field: &str| -> Result<Vec<String>, ConfigError> {
+            match item.get(field) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(v)) => v
+                    .iter()
+                    .map(|x| x.as_str().map(|s| s.trim().to_string()).ok_or_else(|| ConfigError(format!("'{}' must be a list of names.", at(field)))))
+                    .collect(),
+                Some(Value::String(s)) => Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),
+                Some(_) => err(format!("'{}' must be a list of names.", at(field))),
+            }
+        };
+        // The level's ID and the time column are implied by data_level and granularity.
+        let implied = ["advertiser_id", "campaign_id", "adgroup_id", "ad_id", "stat_time_day", "stat_time_hour"];
+        let breakdowns: Vec<String> = list("dimensions")?.into_iter().filter(|d| !implied.contains(&d.as_str())).collect();
+        let metrics = list("metrics")?;
+        if metrics.is_empty() {
+            return err(format!("'{}' needs at least one metric, e.g. [\"spend\", \"impressions\"].", at("metrics")));
+        }
+        out.push(CustomReport { name, report_type, level, breakdowns, metrics, granularity });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({"app_id": "123", "secret": "s3cr3t-value", "access_token": "tok-value-1", "start_date": "2024-01-01"})
+    }
+
+    #[test]
+    fn defaults_and_accounts() {
+        let mut raw = base();
+        raw["accounts"] = json!(" Acme Shoes , 7001,, ");
+        let c = Config::parse(&raw).unwrap();
+        assert_eq!(c.accounts, vec!["Acme Shoes", "7001"]);
+        assert_eq!(c.attribution_window, 7);
+        assert_eq!((c.requests_per_second, c.requests_per_minute), (10, 600));
+        assert_eq!(c.base_url, PRODUCTION_URL);
+        assert!(!c.include_deleted);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut raw = base();
+        raw["start_date"] = json!("01/02/2024");
+        assert!(Config::parse(&raw).unwrap_err().0.contains("'start_date'"));
+        let mut raw = base();
+        raw.as_object_mut().unwrap().remove("access_token");
+        assert!(Config::parse(&raw).unwrap_err().0.contains("auth_code"));
+        let mut raw = base();
+        raw["attribution_window"] = json!(400);
+        assert!(Config::parse(&raw).unwrap_err().0.contains("'attribution_window'"));
+        let mut raw = base();
+        raw["end_date"] = json!("2023-01-01");
+        assert!(Config::parse(&raw).unwrap_err().0.contains("before"));
+    }
+
+    #[test]
+    fn base_url_only_tiktok_or_loopback() {
+        assert!(check_base_url("http://127.0.0.1:8080/").is_ok());
+        assert!(check_base_url("http://localhost:1").is_ok());
+        assert!(check_base_url("https://sandbox-ads.tiktok.com").is_ok());
+        assert!(check_base_url("http://business-api.tiktok.com").is_err());
+        assert!(check_base_url("https://evil.example.com").is_err());
+        assert!(check_base_url("http://127.0.0.1.evil.com").is_err());
+        assert!(check_base_url("ftp://127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn sandbox_uses_its_host_and_limits() {
+        let mut raw = base();
+        raw["environment"] = json!("sandbox");
+        let c = Config::parse(&raw).unwrap();
+        assert_eq!(c.base_url, SANDBOX_URL);
+        assert_eq!((c.requests_per_second, c.requests_per_minute), (1, 30));
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let c = Config::parse(&base()).unwrap();
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+        assert_eq!(redact("bad secret s3cr3t-value and tok-value-1"), "bad secret **** and ****");
+    }
+
+    #[test]
+    fn with_token_drops_the_code() {
+        let mut raw = base();
+        raw.as_object_mut().unwrap().remove("access_token");
+        raw["auth_code"] = json!("code-123456");
+        let c = Config::parse(&raw).unwrap();
+        let out = c.with_token("new-token-1");
+        assert!(out.get("auth_code").is_none());
+        assert_eq!(out["access_token"], "new-token-1");
+        assert_eq!(out["app_id"], "123");
+    }
+
+    #[test]
+    fn custom_reports_parse() {
+        let mut raw = base();
+        raw["custom_reports"] = json!([{"name": "my_report", "report_type": "AUDIENCE", "data_level": "AUCTION_CAMPAIGN",
+            "dimensions": ["campaign_id", "stat_time_day", "platform"], "metrics": ["spend"], "granularity": "day"}]);
+        let c = Config::parse(&raw).unwrap();
+        assert_eq!(c.custom_reports[0].breakdowns, vec!["platform"]);
+        raw["custom_reports"][0]["name"] = json!("bad name");
+        assert!(Config::parse(&raw).is_err());
+    }
+}

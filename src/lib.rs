@@ -1,0 +1,12 @@
+//! Airbyte source for TikTok Ads (TikTok API for Business v1.3).
+
+pub mod commands;
+pub mod config;
+pub mod output;
+pub mod plan;
+pub mod protocol;
+pub mod session;
+pub mod state;
+pub mod streams;
+pub mod sync;
+pub mod tiktok;

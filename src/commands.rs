@@ -56,8 +56,13 @@ pub fn spec(out: &Output) -> i32 {
 
 /// Exactly one CONNECTION_STATUS: it proves the app, the token and every configured account.
 pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
+    // A file that is not JSON at all is not a config the user can fix in the form: an error trace.
+    let raw = match read_json(config_path, "config") {
+        Ok(raw) => raw,
+        Err(e) => return fail(out, FailureType::ConfigError, &e),
+    };
     let status = async {
-        let config = load_config(config_path)?;
+        let config = Config::parse(&raw).map_err(|e| format!("Invalid configuration: {e}"))?;
         let problems = streams::check_custom_reports(&config);
         if !problems.is_empty() {
             return Err(format!("Fix the custom reports: {}", problems.join(" ")));

@@ -1,0 +1,6 @@
+//! Integration tests: the real binary against the real emulator over HTTP. One test binary.
+
+mod acceptance;
+mod core;
+mod reports;
+mod support;

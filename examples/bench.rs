@@ -23,7 +23,10 @@ struct Counter {
 impl Write for Counter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        self.lines.fetch_add(buf.iter().filter(|b| **b == b'\n').count() as u64, Ordering::Relaxed);
+        self.lines.fetch_add(
+            buf.iter().filter(|b| **b == b'\n').count() as u64,
+            Ordering::Relaxed,
+        );
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -33,14 +36,26 @@ impl Write for Counter {
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(String::from))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(String::from)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<f64>().ok())
+        })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
 }
@@ -69,7 +84,12 @@ async fn main() {
     std::fs::write(&config_path, config.to_string()).expect("write config");
     let cap = Captured::default();
     commands::discover(&config_path, &Output::new(Box::new(cap.clone())));
-    let wanted = ["ads", "ads_reports_daily", "ads_reports_hourly", "ads_audience_reports_daily"];
+    let wanted = [
+        "ads",
+        "ads_reports_daily",
+        "ads_reports_hourly",
+        "ads_audience_reports_daily",
+    ];
     let streams: Vec<Value> = cap.lines()[0]["catalog"]["streams"]
         .as_array()
         .expect("catalog")
@@ -89,9 +109,23 @@ async fn main() {
     let bytes = counter.bytes.load(Ordering::Relaxed);
     let requests = emu.requests().len();
     println!("streams: {}", wanted.join(", "));
-    println!("ads: {}, days: {days}, exit code {code}", emu.world().ads.len());
-    println!("{lines} lines ({:.1} MiB) in {secs:.2}s: {:.0} lines/s, {:.1} MiB/s", bytes as f64 / 1048576.0, lines as f64 / secs, bytes as f64 / 1048576.0 / secs);
-    println!("{requests} requests: {:.0} requests/s", requests as f64 / secs);
-    println!("peak RSS (connector and emulator in one process): {:.0} MiB", peak_rss_mib());
+    println!(
+        "ads: {}, days: {days}, exit code {code}",
+        emu.world().ads.len()
+    );
+    println!(
+        "{lines} lines ({:.1} MiB) in {secs:.2}s: {:.0} lines/s, {:.1} MiB/s",
+        bytes as f64 / 1048576.0,
+        lines as f64 / secs,
+        bytes as f64 / 1048576.0 / secs
+    );
+    println!(
+        "{requests} requests: {:.0} requests/s",
+        requests as f64 / secs
+    );
+    println!(
+        "peak RSS (connector and emulator in one process): {:.0} MiB",
+        peak_rss_mib()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

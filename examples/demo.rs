@@ -36,22 +36,39 @@ async fn main() {
         "requests_per_minute": 12000,
     });
     let config_path = write(&dir, "config.json", &config);
-    println!("TikTok API emulator at {} (seed {}, clock {now})", emu.base_url(), emu_config.seed);
+    println!(
+        "TikTok API emulator at {} (seed {}, clock {now})",
+        emu.base_url(),
+        emu_config.seed
+    );
 
     let cap = Captured::default();
     let out = Output::new(Box::new(cap.clone()));
     commands::check(&config_path, &out).await;
     commands::discover(&config_path, &out);
     let lines = cap.lines();
-    let status = lines.iter().find(|l| l["type"] == "CONNECTION_STATUS").expect("check answered");
-    println!("check: {} — {}", status["connectionStatus"]["status"], status["connectionStatus"]["message"].as_str().unwrap_or(""));
-    let streams = lines.iter().find(|l| l["type"] == "CATALOG").expect("discover answered")["catalog"]["streams"].clone();
+    let status = lines
+        .iter()
+        .find(|l| l["type"] == "CONNECTION_STATUS")
+        .expect("check answered");
+    println!(
+        "check: {} — {}",
+        status["connectionStatus"]["status"],
+        status["connectionStatus"]["message"].as_str().unwrap_or("")
+    );
+    let streams = lines
+        .iter()
+        .find(|l| l["type"] == "CATALOG")
+        .expect("discover answered")["catalog"]["streams"]
+        .clone();
     let configured: Vec<Value> = streams
         .as_array()
         .expect("streams")
         .iter()
         .map(|s| {
-            let inc = s["supported_sync_modes"].as_array().is_some_and(|m| m.contains(&json!("incremental")));
+            let inc = s["supported_sync_modes"]
+                .as_array()
+                .is_some_and(|m| m.contains(&json!("incremental")));
             json!({"stream": s, "sync_mode": if inc {"incremental"} else {"full_refresh"},
                    "destination_sync_mode": if inc {"append_dedup"} else {"overwrite"},
                    "primary_key": s["source_defined_primary_key"]})
@@ -71,23 +88,43 @@ async fn main() {
     let mut statuses: BTreeMap<String, String> = BTreeMap::new();
     for l in &lines {
         match l["type"].as_str() {
-            Some("RECORD") => *records.entry(l["record"]["stream"].as_str().unwrap_or("").into()).or_default() += 1,
+            Some("RECORD") => {
+                *records
+                    .entry(l["record"]["stream"].as_str().unwrap_or("").into())
+                    .or_default() += 1
+            }
             Some("STATE") => {
-                let name = l["state"]["stream"]["stream_descriptor"]["name"].as_str().unwrap_or("").to_string();
+                let name = l["state"]["stream"]["stream_descriptor"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 states.insert(name, l["state"]["stream"]["stream_state"].clone());
             }
             Some("TRACE") if l["trace"]["type"] == "STREAM_STATUS" => {
                 let s = &l["trace"]["stream_status"];
-                statuses.insert(s["stream_descriptor"]["name"].as_str().unwrap_or("").into(), s["status"].as_str().unwrap_or("").into());
+                statuses.insert(
+                    s["stream_descriptor"]["name"].as_str().unwrap_or("").into(),
+                    s["status"].as_str().unwrap_or("").into(),
+                );
             }
             _ => {}
         }
     }
-    println!("\n{:<48} {:>9}  {:<10} final state", "stream", "records", "status");
+    println!(
+        "\n{:<48} {:>9}  {:<10} final state",
+        "stream", "records", "status"
+    );
     for s in streams.as_array().expect("streams") {
         let name = s["name"].as_str().unwrap_or("");
-        let state = states.get(name).map(summarize_state).unwrap_or_else(|| "-".into());
-        println!("{name:<48} {:>9}  {:<10} {state}", records.get(name).copied().unwrap_or(0), statuses.get(name).map(String::as_str).unwrap_or("-"));
+        let state = states
+            .get(name)
+            .map(summarize_state)
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{name:<48} {:>9}  {:<10} {state}",
+            records.get(name).copied().unwrap_or(0),
+            statuses.get(name).map(String::as_str).unwrap_or("-")
+        );
     }
     let total: u64 = records.values().sum();
     let requests = emu.requests().len();
@@ -96,7 +133,10 @@ async fn main() {
         records.len().max(states.len()),
         elapsed.as_secs_f64()
     );
-    for l in lines.iter().filter(|l| l["type"] == "TRACE" && l["trace"]["type"] == "ERROR") {
+    for l in lines
+        .iter()
+        .filter(|l| l["type"] == "TRACE" && l["trace"]["type"] == "ERROR")
+    {
         println!("error: {}", l["trace"]["error"]["message"]);
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -110,7 +150,11 @@ fn summarize_state(state: &Value) -> String {
             let cursors: Vec<String> = accounts
                 .iter()
                 .map(|(id, c)| {
-                    let v = c.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or("?");
+                    let v = c
+                        .as_object()
+                        .and_then(|o| o.values().next())
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
                     format!("…{}={v}", &id[id.len().saturating_sub(4)..])
                 })
                 .collect();

@@ -18,11 +18,13 @@ use crate::tiktok::ErrorKind;
 pub const SPEC: &str = include_str!("../spec.json");
 
 fn read_json(path: &Path, what: &str) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("Cannot read the {what} file {}: {e}.", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("Cannot read the {what} file {}: {e}.", path.display()))?;
     if text.trim().is_empty() && what == "state" {
         return Ok(Value::Null);
     }
-    serde_json::from_str(&text).map_err(|e| format!("The {what} file {} is not valid JSON: {e}.", path.display()))
+    serde_json::from_str(&text)
+        .map_err(|e| format!("The {what} file {} is not valid JSON: {e}.", path.display()))
 }
 
 fn load_config(path: &Path) -> Result<Config, String> {
@@ -50,7 +52,11 @@ pub fn spec(out: &Output) -> i32 {
             out.emit(Message::spec(spec));
             0
         }
-        Err(e) => fail(out, FailureType::SystemError, &format!("The embedded spec is not JSON: {e}")),
+        Err(e) => fail(
+            out,
+            FailureType::SystemError,
+            &format!("The embedded spec is not JSON: {e}"),
+        ),
     }
 }
 
@@ -65,11 +71,21 @@ pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
         let config = Config::parse(&raw).map_err(|e| format!("Invalid configuration: {e}"))?;
         let problems = streams::check_custom_reports(&config);
         if !problems.is_empty() {
-            return Err(format!("Fix the custom reports: {}", problems.join(" ")));
+            return Err(format!("Fix the custom reports: {}", problems.join("; ")));
         }
-        let s = session::open(&config, out).await.map_err(|e: SessionError| e.message)?;
-        let names: Vec<String> = s.accounts.iter().map(|a| format!("'{}' ({}, {})", a.name, a.id, a.tz)).collect();
-        Ok(format!("Connected to TikTok; {} account(s): {}.", names.len(), names.join(", ")))
+        let s = session::open(&config, out)
+            .await
+            .map_err(|e: SessionError| e.message)?;
+        let names: Vec<String> = s
+            .accounts
+            .iter()
+            .map(|a| format!("'{}' ({}, {})", a.name, a.id, a.tz))
+            .collect();
+        Ok(format!(
+            "Connected to TikTok; {} account(s): {}.",
+            names.len(),
+            names.join(", ")
+        ))
     }
     .await;
     match status {
@@ -87,9 +103,16 @@ pub fn discover(config_path: &Path, out: &Output) -> i32 {
     };
     let problems = streams::check_custom_reports(&config);
     if !problems.is_empty() {
-        return fail(out, FailureType::ConfigError, &format!("Fix the custom reports: {}", problems.join(" ")));
+        return fail(
+            out,
+            FailureType::ConfigError,
+            &format!("Fix the custom reports: {}", problems.join("; ")),
+        );
     }
-    let entries = streams::all(&config).iter().map(Stream::catalog_entry).collect();
+    let entries = streams::all(&config)
+        .iter()
+        .map(Stream::catalog_entry)
+        .collect();
     out.emit(Message::catalog(entries));
     out.flush();
     0
@@ -97,10 +120,9 @@ pub fn discover(config_path: &Path, out: &Output) -> i32 {
 
 /// The configured catalog: every stream named must exist and every sync mode be known.
 pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Configured>, String> {
-    let items = catalog
-        .get("streams")
-        .and_then(Value::as_array)
-        .ok_or("The catalog must be an object with a 'streams' list (a ConfiguredAirbyteCatalog).")?;
+    let items = catalog.get("streams").and_then(Value::as_array).ok_or(
+        "The catalog must be an object with a 'streams' list (a ConfiguredAirbyteCatalog).",
+    )?;
     let mut out: Vec<Configured> = Vec::new();
     for item in items {
         let name = item
@@ -119,7 +141,10 @@ pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Config
             other => return Err(format!("Stream '{name}' has sync_mode {other:?}; it must be 'full_refresh' or 'incremental'.")),
         };
         if !out.iter().any(|c| c.stream.name == name) {
-            out.push(Configured { stream: stream.clone(), mode });
+            out.push(Configured {
+                stream: stream.clone(),
+                mode,
+            });
         }
     }
     if out.is_empty() {
@@ -128,16 +153,28 @@ pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Config
     Ok(out)
 }
 
-pub async fn read(config_path: &Path, catalog_path: &Path, state_path: Option<&Path>, now: DateTime<Utc>, out: &Arc<Output>) -> i32 {
+pub async fn read(
+    config_path: &Path,
+    catalog_path: &Path,
+    state_path: Option<&Path>,
+    now: DateTime<Utc>,
+    out: &Arc<Output>,
+) -> i32 {
     let config = match load_config(config_path) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
     let problems = streams::check_custom_reports(&config);
     if !problems.is_empty() {
-        return fail(out, FailureType::ConfigError, &format!("Fix the custom reports: {}", problems.join(" ")));
+        return fail(
+            out,
+            FailureType::ConfigError,
+            &format!("Fix the custom reports: {}", problems.join("; ")),
+        );
     }
-    let catalog = match read_json(catalog_path, "catalog").and_then(|c| parse_catalog(&c, &streams::all(&config))) {
+    let catalog = match read_json(catalog_path, "catalog")
+        .and_then(|c| parse_catalog(&c, &streams::all(&config)))
+    {
         Ok(c) => c,
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
@@ -152,8 +189,24 @@ pub async fn read(config_path: &Path, catalog_path: &Path, state_path: Option<&P
         Ok(s) => s,
         Err(e) => return fail(out, failure_type(e.kind), &e.message),
     };
-    out.log(LogLevel::Info, &format!("Reading {} stream(s) for {} account(s).", catalog.len(), session.accounts.len()));
-    let ok = sync::run(config, session.client, session.accounts, catalog, state, now, Arc::clone(out)).await;
+    out.log(
+        LogLevel::Info,
+        &format!(
+            "Reading {} stream(s) for {} account(s).",
+            catalog.len(),
+            session.accounts.len()
+        ),
+    );
+    let ok = sync::run(
+        config,
+        session.client,
+        session.accounts,
+        catalog,
+        state,
+        now,
+        Arc::clone(out),
+    )
+    .await;
     i32::from(!ok)
 }
 
@@ -166,20 +219,32 @@ pub fn auth_url(app_id: &str, redirect_uri: &str, state: &str, environment: Envi
     let q = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
-    format!("{host}/portal/auth?app_id={}&state={}&redirect_uri={}", q(app_id), q(state), q(redirect_uri))
+    format!(
+        "{host}/portal/auth?app_id={}&state={}&redirect_uri={}",
+        q(app_id),
+        q(state),
+        q(redirect_uri)
+    )
 }
 
 /// Exchanges the config's auth code and returns the config to store: token set, code removed.
 pub async fn exchange_code(config_path: &Path, out: &Arc<Output>) -> Result<Value, String> {
     let config = load_config(config_path)?;
-    let code = config.auth_code.clone().ok_or("The config has no 'auth_code' to exchange.")?;
+    let code = config
+        .auth_code
+        .clone()
+        .ok_or("The config has no 'auth_code' to exchange.")?;
     let client = session::new_client(&config, out).map_err(|e| e.message)?;
-    let token = session::exchange(&client, &config, &code).await.map_err(|e| e.message)?;
+    let token = session::exchange(&client, &config, &code)
+        .await
+        .map_err(|e| e.message)?;
     Ok(config.with_token(token.expose()))
 }
 
@@ -189,7 +254,9 @@ pub fn now() -> Result<DateTime<Utc>, String> {
     match std::env::var("TIKTOK_ADS_NOW") {
         Ok(v) if !v.trim().is_empty() => DateTime::parse_from_rfc3339(v.trim())
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| format!("TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}")),
+            .map_err(|e| {
+                format!("TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}")
+            }),
         _ => Ok(Utc::now()),
     }
 }

@@ -140,9 +140,14 @@ fn opt_str<'a>(v: &'a Value, key: &str) -> Result<Option<&'a str>, ConfigError> 
 fn opt_u64(v: &Value, key: &str, min: u64, max: u64, default: u64) -> Result<u64, ConfigError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(default),
-        Some(x) => match x.as_u64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())) {
+        Some(x) => match x
+            .as_u64()
+            .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+        {
             Some(n) if (min..=max).contains(&n) => Ok(n),
-            _ => err(format!("'{key}' must be a whole number from {min} to {max}.")),
+            _ => err(format!(
+                "'{key}' must be a whole number from {min} to {max}."
+            )),
         },
     }
 }
@@ -152,7 +157,11 @@ fn date(v: &Value, key: &str) -> Result<Option<NaiveDate>, ConfigError> {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map(Some)
-            .or_else(|_| err(format!("'{key}' must be a date like 2024-01-31 (YYYY-MM-DD); got '{s}'."))),
+            .or_else(|_| {
+                err(format!(
+                    "'{key}' must be a date like 2024-01-31 (YYYY-MM-DD); got '{s}'."
+                ))
+            }),
     }
 }
 
@@ -171,16 +180,21 @@ pub fn tier_limits(tier: &str) -> Option<(u32, u32)> {
 /// or https; anything else would send credentials somewhere they do not belong.
 pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
     let trimmed = url.trim().trim_end_matches('/');
-    let (scheme, rest) = trimmed
-        .split_once("://")
-        .ok_or_else(|| ConfigError(format!("'api_base_url' must start with https:// (got '{trimmed}').")))?;
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
+        ConfigError(format!(
+            "'api_base_url' must start with https:// (got '{trimmed}')."
+        ))
+    })?;
     let host_port = rest.split('/').next().unwrap_or("");
     let host = if let Some(h) = host_port.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
     } else {
         host_port.split(':').next().unwrap_or("")
     };
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     let tiktok = host == "business-api.tiktok.com" || host == "sandbox-ads.tiktok.com";
     match scheme {
         "https" if loopback || tiktok => {}
@@ -202,11 +216,14 @@ impl Config {
             return err("The config must be a JSON object.");
         }
         let app_id = opt_str(raw, "app_id")?
-            .ok_or_else(|| ConfigError("'app_id' is required: the App ID of your TikTok developer app.".into()))?
+            .ok_or_else(|| {
+                ConfigError("'app_id' is required: the App ID of your TikTok developer app.".into())
+            })?
             .trim()
             .to_string();
-        let secret = opt_str(raw, "secret")?
-            .ok_or_else(|| ConfigError("'secret' is required: the Secret of your TikTok developer app.".into()))?;
+        let secret = opt_str(raw, "secret")?.ok_or_else(|| {
+            ConfigError("'secret' is required: the Secret of your TikTok developer app.".into())
+        })?;
         let secret = Secret::new(secret.trim().to_string());
         let access_token = opt_str(raw, "access_token")?.map(|s| Secret::new(s.trim().to_string()));
         let auth_code = opt_str(raw, "auth_code")?.map(|s| Secret::new(s.trim().to_string()));
@@ -221,7 +238,9 @@ impl Config {
         let end_date = date(raw, "end_date")?;
         if let Some(end) = end_date {
             if end < start_date {
-                return err(format!("'end_date' ({end}) is before 'start_date' ({start_date})."));
+                return err(format!(
+                    "'end_date' ({end}) is before 'start_date' ({start_date})."
+                ));
             }
         }
         let include_deleted = match raw.get("include_deleted") {
@@ -231,7 +250,12 @@ impl Config {
         };
         let accounts = match raw.get("accounts") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::String(s)) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|i| match i {
@@ -245,26 +269,37 @@ impl Config {
                 .collect(),
             Some(_) => return err("'accounts' must be account names or IDs separated by commas."),
         };
-        let environment = match opt_str(raw, "environment")?.map(|s| s.trim().to_ascii_lowercase()) {
+        let environment = match opt_str(raw, "environment")?.map(|s| s.trim().to_ascii_lowercase())
+        {
             None => Environment::Production,
             Some(s) if s == "production" => Environment::Production,
             Some(s) if s == "sandbox" => Environment::Sandbox,
-            Some(s) => return err(format!("'environment' must be 'production' or 'sandbox'; got '{s}'.")),
+            Some(s) => {
+                return err(format!(
+                    "'environment' must be 'production' or 'sandbox'; got '{s}'."
+                ))
+            }
         };
         let attribution_window = opt_u64(raw, "attribution_window", 0, 364, 7)? as u32;
         let daily_window_days = opt_u64(raw, "report_window_days", 1, 30, 30)? as u32;
-        let tier = opt_str(raw, "rate_limit_tier")?.unwrap_or("basic").trim().to_ascii_lowercase();
+        let tier = opt_str(raw, "rate_limit_tier")?
+            .unwrap_or("basic")
+            .trim()
+            .to_ascii_lowercase();
+        let tier_limits = tier_limits(&tier).ok_or_else(|| {
+            ConfigError(format!(
+                "'rate_limit_tier' must be basic, advanced, premium or ultimate; got '{tier}'."
+            ))
+        })?;
         let (tier_qps, tier_qpm) = match environment {
             // The sandbox allows 1 request/s and 30/min whatever the tier.
             Environment::Sandbox => (1, 30),
-            Environment::Production => tier_limits(&tier).ok_or_else(|| {
-                ConfigError(format!(
-                    "'rate_limit_tier' must be basic, advanced, premium or ultimate; got '{tier}'."
-                ))
-            })?,
+            Environment::Production => tier_limits,
         };
-        let requests_per_second = opt_u64(raw, "requests_per_second", 1, 1000, tier_qps as u64)? as u32;
-        let requests_per_minute = opt_u64(raw, "requests_per_minute", 1, 60_000, tier_qpm as u64)? as u32;
+        let requests_per_second =
+            opt_u64(raw, "requests_per_second", 1, 1000, tier_qps as u64)? as u32;
+        let requests_per_minute =
+            opt_u64(raw, "requests_per_minute", 1, 60_000, tier_qpm as u64)? as u32;
         let concurrency = opt_u64(raw, "concurrency", 1, 32, 4)? as usize;
         let default_url = match environment {
             Environment::Production => PRODUCTION_URL,
@@ -330,16 +365,34 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
     for (i, item) in items.iter().enumerate() {
         let at = |field: &str| format!("custom_reports[{i}].{field}");
         let name = opt_str(item, "name")?
-            .ok_or_else(|| ConfigError(format!("'{}' is required: the stream name of this report.", at("name"))))?
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "'{}' is required: the stream name of this report.",
+                    at("name")
+                ))
+            })?
             .trim()
             .to_string();
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return err(format!("'{}' may only use letters, digits and '_'; got '{name}'.", at("name")));
+            return err(format!(
+                "'{}' may only use letters, digits and '_'; got '{name}'.",
+                at("name")
+            ));
         }
-        let report_type = match opt_str(item, "report_type")?.unwrap_or("BASIC").trim().to_ascii_uppercase().as_str() {
+        let report_type = match opt_str(item, "report_type")?
+            .unwrap_or("BASIC")
+            .trim()
+            .to_ascii_uppercase()
+            .as_str()
+        {
             "BASIC" => ReportType::Basic,
             "AUDIENCE" => ReportType::Audience,
-            other => return err(format!("'{}' must be BASIC or AUDIENCE; got '{other}'.", at("report_type"))),
+            other => {
+                return err(format!(
+                    "'{}' must be BASIC or AUDIENCE; got '{other}'.",
+                    at("report_type")
+                ))
+            }
         };
         let level = match opt_str(item, "data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
             "AUCTION_ADVERTISER" | "ADVERTISER" => Level::Advertiser,
@@ -353,31 +406,77 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 ))
             }
         };
-        let granularity = match opt_str(item, "granularity")?.unwrap_or("day").trim().to_ascii_lowercase().as_str() {
+        let granularity = match opt_str(item, "granularity")?
+            .unwrap_or("day")
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "day" | "daily" => Granularity::Day,
             "hour" | "hourly" => Granularity::Hour,
             "lifetime" => Granularity::Lifetime,
-            other => return err(format!("'{}' must be day, hour or lifetime; got '{other}'.", at("granularity"))),
+            other => {
+                return err(format!(
+                    "'{}' must be day, hour or lifetime; got '{other}'.",
+                    at("granularity")
+                ))
+            }
         };
         let list = |field: &str| -> Result<Vec<String>, ConfigError> {
             match item.get(field) {
                 None | Some(Value::Null) => Ok(Vec::new()),
                 Some(Value::Array(v)) => v
                     .iter()
-                    .map(|x| x.as_str().map(|s| s.trim().to_string()).ok_or_else(|| ConfigError(format!("'{}' must be a list of names.", at(field)))))
+                    .map(|x| {
+                        x.as_str().map(|s| s.trim().to_string()).ok_or_else(|| {
+                            ConfigError(format!("'{}' must be a list of names.", at(field)))
+                        })
+                    })
                     .collect(),
-                Some(Value::String(s)) => Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),
+                Some(Value::String(s)) => Ok(s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()),
                 Some(_) => err(format!("'{}' must be a list of names.", at(field))),
             }
         };
-        // The level's ID and the time column are implied by data_level and granularity.
-        let implied = ["advertiser_id", "campaign_id", "adgroup_id", "ad_id", "stat_time_day", "stat_time_hour"];
-        let breakdowns: Vec<String> = list("dimensions")?.into_iter().filter(|d| !implied.contains(&d.as_str())).collect();
+        // The level's ID and the time column are implied by data_level and granularity; listing
+        // them is fine, contradicting them is not.
+        let time = match granularity {
+            Granularity::Day => Some("stat_time_day"),
+            Granularity::Hour => Some("stat_time_hour"),
+            Granularity::Lifetime => None,
+        };
+        let mut breakdowns = Vec::new();
+        for d in list("dimensions")? {
+            match d.as_str() {
+                "stat_time_day" | "stat_time_hour" if Some(d.as_str()) != time => {
+                    return err(format!("'{}' lists {d}, which contradicts granularity {granularity:?}; remove it (the time column follows the granularity).", at("dimensions")))
+                }
+                "advertiser_id" | "campaign_id" | "adgroup_id" | "ad_id" if d != level.id_dimension() => {
+                    return err(format!("'{}' lists {d}, but data_level {} reports by {}; remove it.", at("dimensions"), level.data_level(), level.id_dimension()))
+                }
+                "stat_time_day" | "stat_time_hour" | "advertiser_id" | "campaign_id" | "adgroup_id" | "ad_id" => {}
+                _ => breakdowns.push(d),
+            }
+        }
         let metrics = list("metrics")?;
         if metrics.is_empty() {
-            return err(format!("'{}' needs at least one metric, e.g. [\"spend\", \"impressions\"].", at("metrics")));
+            return err(format!(
+                "'{}' needs at least one metric, e.g. [\"spend\", \"impressions\"].",
+                at("metrics")
+            ));
         }
-        out.push(CustomReport { name, report_type, level, breakdowns, metrics, granularity });
+        out.push(CustomReport {
+            name,
+            report_type,
+            level,
+            breakdowns,
+            metrics,
+            granularity,
+        });
     }
     Ok(out)
 }
@@ -413,7 +512,10 @@ mod tests {
         assert!(Config::parse(&raw).unwrap_err().0.contains("auth_code"));
         let mut raw = base();
         raw["attribution_window"] = json!(400);
-        assert!(Config::parse(&raw).unwrap_err().0.contains("'attribution_window'"));
+        assert!(Config::parse(&raw)
+            .unwrap_err()
+            .0
+            .contains("'attribution_window'"));
         let mut raw = base();
         raw["end_date"] = json!("2023-01-01");
         assert!(Config::parse(&raw).unwrap_err().0.contains("before"));
@@ -443,7 +545,10 @@ mod tests {
     fn secrets_are_masked() {
         let c = Config::parse(&base()).unwrap();
         assert!(!format!("{c:?}").contains("s3cr3t-value"));
-        assert_eq!(redact("bad secret s3cr3t-value and tok-value-1"), "bad secret **** and ****");
+        assert_eq!(
+            redact("bad secret s3cr3t-value and tok-value-1"),
+            "bad secret **** and ****"
+        );
     }
 
     #[test]
@@ -467,5 +572,16 @@ mod tests {
         assert_eq!(c.custom_reports[0].breakdowns, vec!["platform"]);
         raw["custom_reports"][0]["name"] = json!("bad name");
         assert!(Config::parse(&raw).is_err());
+        raw["custom_reports"][0]["name"] = json!("ok_name");
+        raw["custom_reports"][0]["dimensions"] = json!(["stat_time_hour"]);
+        assert!(Config::parse(&raw)
+            .unwrap_err()
+            .0
+            .contains("contradicts granularity"));
+        raw["custom_reports"][0]["dimensions"] = json!(["ad_id"]);
+        assert!(Config::parse(&raw)
+            .unwrap_err()
+            .0
+            .contains("AUCTION_CAMPAIGN"));
     }
 }

@@ -10,7 +10,11 @@ use source_tiktok_ads::protocol::FailureType;
 use source_tiktok_ads::protocol::Message;
 
 #[derive(Parser)]
-#[command(name = "source-tiktok-ads", version, about = "Airbyte source for TikTok Ads (TikTok API for Business v1.3)")]
+#[command(
+    name = "source-tiktok-ads",
+    version,
+    about = "Airbyte source for TikTok Ads (TikTok API for Business v1.3)"
+)]
 struct Cli {
     /// Accepted for compatibility with Airbyte tooling; has no effect.
     #[arg(long, global = true)]
@@ -63,10 +67,18 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let out = Output::stdout();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
-            out.emit(Message::error(FailureType::SystemError, &format!("Cannot start the async runtime: {e}"), None, None));
+            out.emit(Message::error(
+                FailureType::SystemError,
+                &format!("Cannot start the async runtime: {e}"),
+                None,
+                None,
+            ));
             std::process::exit(1);
         }
     };
@@ -75,28 +87,46 @@ fn main() {
             Command::Spec => commands::spec(&out),
             Command::Check { config } => commands::check(&config, &out).await,
             Command::Discover { config } => commands::discover(&config, &out),
-            Command::Read { config, catalog, state } => match commands::now() {
+            Command::Read {
+                config,
+                catalog,
+                state,
+            } => match commands::now() {
                 Ok(now) => commands::read(&config, &catalog, state.as_deref(), now, &out).await,
                 Err(e) => {
                     out.emit(Message::error(FailureType::ConfigError, &e, None, None));
                     1
                 }
             },
-            Command::AuthUrl { app_id, redirect_uri, state, sandbox } => {
-                let env = if sandbox { Environment::Sandbox } else { Environment::Production };
-                println!("{}", commands::auth_url(&app_id, &redirect_uri, &state, env));
+            Command::AuthUrl {
+                app_id,
+                redirect_uri,
+                state,
+                sandbox,
+            } => {
+                let env = if sandbox {
+                    Environment::Sandbox
+                } else {
+                    Environment::Production
+                };
+                println!(
+                    "{}",
+                    commands::auth_url(&app_id, &redirect_uri, &state, env)
+                );
                 0
             }
-            Command::ExchangeCode { config } => match commands::exchange_code(&config, &out).await {
-                Ok(new_config) => {
-                    println!("{}", commands::ok_json(&new_config));
-                    0
+            Command::ExchangeCode { config } => {
+                match commands::exchange_code(&config, &out).await {
+                    Ok(new_config) => {
+                        println!("{}", commands::ok_json(&new_config));
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("{}", source_tiktok_ads::config::redact(&e));
+                        1
+                    }
                 }
-                Err(e) => {
-                    eprintln!("{}", source_tiktok_ads::config::redact(&e));
-                    1
-                }
-            },
+            }
         }
     });
     out.flush();

@@ -47,7 +47,10 @@ impl Output {
     }
 
     pub fn stdout() -> Arc<Output> {
-        Output::new(Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())))
+        Output::new(Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -132,7 +135,9 @@ impl Output {
         let mut inner = self.lock();
         if let Some((account, cursor)) = moved {
             let cursors = inner.cursors.entry(stream.to_string()).or_default();
-            let keep_old = cursors.get(account).is_some_and(|old| *old > cursor);
+            let keep_old = cursors
+                .get(account)
+                .is_some_and(|old| old.is_after(&cursor));
             if !keep_old {
                 cursors.insert(account.to_string(), cursor);
             }
@@ -189,7 +194,10 @@ pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -200,7 +208,10 @@ impl Write for Captured {
 impl Captured {
     pub fn lines(&self) -> Vec<Value> {
         let bytes = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        String::from_utf8_lossy(&bytes).lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect()
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+            .collect()
     }
 }
 
@@ -233,10 +244,22 @@ mod tests {
         let lines = cap.lines();
         let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["RECORD", "RECORD", "STATE", "RECORD", "STATE"]);
-        assert_eq!(lines[2]["state"]["sourceStats"]["recordCount"].as_f64(), Some(2.0));
-        assert_eq!(lines[2]["state"]["stream"]["stream_state"]["accounts"]["a"]["last_day"], "2024-01-02");
-        assert_eq!(lines[4]["state"]["sourceStats"]["recordCount"].as_f64(), Some(1.0));
-        assert_eq!(lines[4]["state"]["stream"]["stream_state"]["accounts"]["a"]["last_day"], "2024-01-02");
+        assert_eq!(
+            lines[2]["state"]["sourceStats"]["recordCount"].as_f64(),
+            Some(2.0)
+        );
+        assert_eq!(
+            lines[2]["state"]["stream"]["stream_state"]["accounts"]["a"]["last_day"],
+            "2024-01-02"
+        );
+        assert_eq!(
+            lines[4]["state"]["sourceStats"]["recordCount"].as_f64(),
+            Some(1.0)
+        );
+        assert_eq!(
+            lines[4]["state"]["stream"]["stream_state"]["accounts"]["a"]["last_day"],
+            "2024-01-02"
+        );
     }
 
     #[test]

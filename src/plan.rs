@@ -22,7 +22,16 @@ impl Window {
             return None;
         }
         let mid = self.start + Duration::days((self.days() - 1) / 2);
-        Some((Window { start: self.start, end: mid }, Window { start: mid + Duration::days(1), end: self.end }))
+        Some((
+            Window {
+                start: self.start,
+                end: mid,
+            },
+            Window {
+                start: mid + Duration::days(1),
+                end: self.end,
+            },
+        ))
     }
 }
 
@@ -47,13 +56,18 @@ pub fn range(i: &Inputs) -> Option<Window> {
         None => i.start_date,
     };
     let last = i.end_date.map_or(i.today, |e| e.min(i.today));
-    (first <= last).then_some(Window { start: first, end: last })
+    (first <= last).then_some(Window {
+        start: first,
+        end: last,
+    })
 }
 
 /// The requests of a daily or hourly slice, oldest first: windows of at most `step_days` days
 /// (30 is TikTok's limit), one day each for hourly.
 pub fn windows(granularity: Granularity, i: &Inputs) -> Vec<Window> {
-    let Some(all) = range(i) else { return Vec::new() };
+    let Some(all) = range(i) else {
+        return Vec::new();
+    };
     let step = match granularity {
         Granularity::Hour => 1,
         Granularity::Day => i.step_days.clamp(1, 30) as i64,
@@ -92,21 +106,42 @@ mod tests {
     #[test]
     fn daily_windows_are_30_days_inclusive_and_stop_at_today() {
         let w = windows(Granularity::Day, &inputs(None, "2024-02-05"));
-        assert_eq!(w, vec![
-            Window { start: d("2024-01-01"), end: d("2024-01-30") },
-            Window { start: d("2024-01-31"), end: d("2024-02-05") },
-        ]);
+        assert_eq!(
+            w,
+            vec![
+                Window {
+                    start: d("2024-01-01"),
+                    end: d("2024-01-30")
+                },
+                Window {
+                    start: d("2024-01-31"),
+                    end: d("2024-02-05")
+                },
+            ]
+        );
         assert!(w.iter().all(|w| w.days() <= 30));
     }
 
     #[test]
     fn incremental_rereads_the_attribution_window() {
         let w = windows(Granularity::Day, &inputs(Some("2024-01-31"), "2024-02-05"));
-        assert_eq!(w, vec![Window { start: d("2024-01-28"), end: d("2024-02-05") }]);
+        assert_eq!(
+            w,
+            vec![Window {
+                start: d("2024-01-28"),
+                end: d("2024-02-05")
+            }]
+        );
         // Window 0 still re-reads the cursor's day, which may have been partial.
         let mut i = inputs(Some("2024-02-05"), "2024-02-05");
         i.attribution_window = 0;
-        assert_eq!(windows(Granularity::Day, &i), vec![Window { start: d("2024-02-05"), end: d("2024-02-05") }]);
+        assert_eq!(
+            windows(Granularity::Day, &i),
+            vec![Window {
+                start: d("2024-02-05"),
+                end: d("2024-02-05")
+            }]
+        );
     }
 
     #[test]
@@ -124,9 +159,18 @@ mod tests {
         assert!(windows(Granularity::Day, &inputs(Some("2099-01-01"), "2024-02-05")).is_empty());
         let mut i = inputs(None, "2024-02-05");
         i.end_date = Some(d("2024-01-10"));
-        assert_eq!(windows(Granularity::Day, &i), vec![Window { start: d("2024-01-01"), end: d("2024-01-10") }]);
+        assert_eq!(
+            windows(Granularity::Day, &i),
+            vec![Window {
+                start: d("2024-01-01"),
+                end: d("2024-01-10")
+            }]
+        );
         i.end_date = Some(d("2030-01-01"));
-        assert_eq!(windows(Granularity::Day, &i).last().unwrap().end, d("2024-02-05"));
+        assert_eq!(
+            windows(Granularity::Day, &i).last().unwrap().end,
+            d("2024-02-05")
+        );
         let mut i = inputs(None, "2024-01-20");
         i.step_days = 7;
         assert_eq!(windows(Granularity::Day, &i).len(), 3);
@@ -134,11 +178,32 @@ mod tests {
 
     #[test]
     fn split_halves_down_to_a_day() {
-        let w = Window { start: d("2024-01-01"), end: d("2024-01-30") };
+        let w = Window {
+            start: d("2024-01-01"),
+            end: d("2024-01-30"),
+        };
         let (a, b) = w.split().unwrap();
-        assert_eq!((a.start, a.end, b.start, b.end), (d("2024-01-01"), d("2024-01-15"), d("2024-01-16"), d("2024-01-30")));
-        let (a, b) = Window { start: d("2024-01-01"), end: d("2024-01-02") }.split().unwrap();
+        assert_eq!(
+            (a.start, a.end, b.start, b.end),
+            (
+                d("2024-01-01"),
+                d("2024-01-15"),
+                d("2024-01-16"),
+                d("2024-01-30")
+            )
+        );
+        let (a, b) = Window {
+            start: d("2024-01-01"),
+            end: d("2024-01-02"),
+        }
+        .split()
+        .unwrap();
         assert_eq!((a.days(), b.days()), (1, 1));
-        assert!(Window { start: d("2024-01-01"), end: d("2024-01-01") }.split().is_none());
+        assert!(Window {
+            start: d("2024-01-01"),
+            end: d("2024-01-01")
+        }
+        .split()
+        .is_none());
     }
 }

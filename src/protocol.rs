@@ -47,7 +47,9 @@ impl Message {
 
     pub fn connection_status(succeeded: bool, message: &str) -> Message {
         let status = if succeeded { "SUCCEEDED" } else { "FAILED" };
-        Message(json!({"type": "CONNECTION_STATUS", "connectionStatus": {"status": status, "message": message}}))
+        Message(
+            json!({"type": "CONNECTION_STATUS", "connectionStatus": {"status": status, "message": message}}),
+        )
     }
 
     pub fn catalog(streams: Vec<Value>) -> Message {
@@ -55,7 +57,9 @@ impl Message {
     }
 
     pub fn record(stream: &str, data: Map<String, Value>) -> Message {
-        Message(json!({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": now_ms()}}))
+        Message(
+            json!({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": now_ms()}}),
+        )
     }
 
     pub fn stream_state(stream: &str, stream_state: Value, record_count: u64) -> Message {
@@ -70,7 +74,12 @@ impl Message {
         Message(json!({"type": "LOG", "log": {"level": level, "message": message}}))
     }
 
-    pub fn error(failure_type: FailureType, message: &str, internal: Option<&str>, stream: Option<&str>) -> Message {
+    pub fn error(
+        failure_type: FailureType,
+        message: &str,
+        internal: Option<&str>,
+        stream: Option<&str>,
+    ) -> Message {
         let mut error = json!({"message": message, "failure_type": failure_type});
         if let Some(internal) = internal {
             error["internal_message"] = json!(internal);
@@ -78,7 +87,9 @@ impl Message {
         if let Some(stream) = stream {
             error["stream_descriptor"] = json!({"name": stream});
         }
-        Message(json!({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now_ms() as f64, "error": error}}))
+        Message(
+            json!({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now_ms() as f64, "error": error}}),
+        )
     }
 
     pub fn status(stream: &str, status: StreamStatus) -> Message {
@@ -138,14 +149,27 @@ mod tests {
         let mut data = Map::new();
         data.insert("note".into(), json!("line one\nline two"));
         w.write(&Message::record("s", data)).unwrap();
-        w.write(&Message::stream_state("s", json!({"a": 1}), 3)).unwrap();
-        w.write(&Message::error(FailureType::ConfigError, "fix it", None, Some("s"))).unwrap();
+        w.write(&Message::stream_state("s", json!({"a": 1}), 3))
+            .unwrap();
+        w.write(&Message::error(
+            FailureType::ConfigError,
+            "fix it",
+            None,
+            Some("s"),
+        ))
+        .unwrap();
         let text = String::from_utf8(w.into_inner()).unwrap();
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["record"]["data"]["note"], "line one\nline two");
         assert!(lines[0]["record"]["emitted_at"].is_i64());
-        assert_eq!(lines[1]["state"]["sourceStats"]["recordCount"].as_f64(), Some(3.0));
+        assert_eq!(
+            lines[1]["state"]["sourceStats"]["recordCount"].as_f64(),
+            Some(3.0)
+        );
         assert_eq!(lines[2]["trace"]["error"]["failure_type"], "config_error");
         assert_eq!(lines[2]["trace"]["error"]["stream_descriptor"]["name"], "s");
     }

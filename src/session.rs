@@ -25,14 +25,24 @@ pub struct SessionError {
 
 impl SessionError {
     fn config(message: String) -> SessionError {
-        SessionError { kind: ErrorKind::Config, message }
+        SessionError {
+            kind: ErrorKind::Config,
+            message,
+        }
     }
 }
 
 /// TikTok's answer, explained for someone who can act on it.
 pub fn explain(e: &ApiError) -> String {
-    let said = format!("TikTok said: {} (code {}{})", e.message.trim(), e.code.map(|c| c.to_string()).unwrap_or("-".into()),
-        e.request_id.as_ref().map(|r| format!(", request_id {r}")).unwrap_or_default());
+    let said = format!(
+        "TikTok said: {} (code {}{})",
+        e.message.trim(),
+        e.code.map(|c| c.to_string()).unwrap_or("-".into()),
+        e.request_id
+            .as_ref()
+            .map(|r| format!(", request_id {r}"))
+            .unwrap_or_default()
+    );
     match e.code {
         Some(40110) => format!("The authorization code was already used or is older than one hour. Authorize the app \
             again (Authenticate your TikTok Ads account) and paste the new code. {said}"),
@@ -55,13 +65,23 @@ pub fn explain(e: &ApiError) -> String {
 }
 
 fn api(e: ApiError) -> SessionError {
-    SessionError { kind: e.kind, message: explain(&e) }
+    SessionError {
+        kind: e.kind,
+        message: explain(&e),
+    }
 }
 
 /// Exchanges an auth code for a long-term token at `oauth2/access_token/`.
-pub async fn exchange(client: &Client, config: &Config, code: &Secret) -> Result<Secret, SessionError> {
+pub async fn exchange(
+    client: &Client,
+    config: &Config,
+    code: &Secret,
+) -> Result<Secret, SessionError> {
     let body = json!({"app_id": config.app_id, "secret": config.secret.expose(), "auth_code": code.expose()});
-    let data = client.post("oauth2/access_token/", &body).await.map_err(api)?;
+    let data = client
+        .post("oauth2/access_token/", &body)
+        .await
+        .map_err(api)?;
     let token = data.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| SessionError {
         kind: ErrorKind::Transient,
         message: "TikTok accepted the authorization code but returned no access token; authorize again.".into(),
@@ -91,12 +111,30 @@ pub async fn open(config: &Config, out: &Arc<Output>) -> Result<Session, Session
     }
     let chosen = match config.environment {
         Environment::Production => {
-            let reachable = accounts::reachable(&client, &config.app_id, config.secret.expose()).await.map_err(api)?;
+            let reachable = accounts::reachable(&client, &config.app_id, config.secret.expose())
+                .await
+                .map_err(api)?;
             accounts::select(&config.accounts, &reachable).map_err(SessionError::config)?
         }
-        Environment::Sandbox => accounts::sandbox_ids(&config.accounts).map_err(SessionError::config)?,
+        Environment::Sandbox => {
+            accounts::sandbox_ids(&config.accounts).map_err(SessionError::config)?
+        }
     };
-    let infos = accounts::details(&client, &chosen).await.map_err(api)?;
+    let infos = match accounts::details(&client, &chosen).await {
+        Ok(infos) => infos,
+        // Some sandboxes do not serve advertiser/info/: days are then counted in UTC.
+        Err(e)
+            if config.environment == Environment::Sandbox
+                && matches!(e.code, Some(40008 | 40009 | 40013 | 40014)) =>
+        {
+            out.log(LogLevel::Warn, &format!("The sandbox does not serve advertiser details ({}); report days are taken in UTC.", e.message.trim()));
+            chosen
+                .iter()
+                .map(|a| json!({"advertiser_id": a.id, "name": a.name, "timezone": "UTC"}))
+                .collect()
+        }
+        Err(e) => return Err(api(e)),
+    };
     let mut resolved = Vec::new();
     for Reachable { id, name } in chosen {
         let info = infos
@@ -104,9 +142,22 @@ pub async fn open(config: &Config, out: &Arc<Output>) -> Result<Session, Session
             .find(|i| i.get("advertiser_id").and_then(accounts::id_text).as_deref() == Some(id.as_str()))
             .cloned()
             .ok_or_else(|| SessionError::config(format!("TikTok returned no details for advertiser account {id}; check that the token may read it.")))?;
-        let tz = accounts::time_zone(&info).map_err(|m| SessionError { kind: ErrorKind::Rejected, message: m })?;
-        let name = if name.is_empty() { info.get("name").and_then(Value::as_str).unwrap_or("").to_string() } else { name };
+        let tz = accounts::time_zone(&info).map_err(|m| SessionError {
+            kind: ErrorKind::Rejected,
+            message: m,
+        })?;
+        let name = if name.is_empty() {
+            info.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        } else {
+            name
+        };
         resolved.push(Account { id, name, tz, info });
     }
-    Ok(Session { client, accounts: resolved })
+    Ok(Session {
+        client,
+        accounts: resolved,
+    })
 }

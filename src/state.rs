@@ -9,34 +9,69 @@ use serde_json::{json, Value};
 use crate::streams::record::parse_instant;
 
 /// A position in a stream for one account.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cursor {
-    /// Entities: the latest `modify_time` emitted.
-    Instant(DateTime<Utc>),
+    /// Entities: the latest `modify_time` seen, and the IDs already read at exactly that second,
+    /// so a change later in the same second is read next time and nothing is read twice.
+    Instant { at: DateTime<Utc>, ids: Vec<String> },
     /// Reports: the last day read, in the account's time zone.
     Day(NaiveDate),
 }
 
 impl Cursor {
+    pub fn instant(at: DateTime<Utc>) -> Cursor {
+        Cursor::Instant {
+            at,
+            ids: Vec::new(),
+        }
+    }
+
+    /// Whether this cursor is further along than `other`; a checkpoint never moves a cursor back.
+    pub fn is_after(&self, other: &Cursor) -> bool {
+        match (self, other) {
+            (Cursor::Instant { at: a, .. }, Cursor::Instant { at: b, .. }) => a > b,
+            (Cursor::Day(a), Cursor::Day(b)) => a > b,
+            _ => false,
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         match self {
-            Cursor::Instant(t) => json!({"modify_time": crate::streams::record::rfc3339(*t)}),
+            Cursor::Instant { at, ids } if ids.is_empty() => {
+                json!({"modify_time": crate::streams::record::rfc3339(*at)})
+            }
+            Cursor::Instant { at, ids } => {
+                json!({"modify_time": crate::streams::record::rfc3339(*at), "ids_at_cursor": ids})
+            }
             Cursor::Day(d) => json!({"last_day": d.format("%Y-%m-%d").to_string()}),
         }
     }
 
     fn from_value(v: &Value) -> Option<Cursor> {
         if let Some(day) = v.get("last_day").and_then(Value::as_str) {
-            return NaiveDate::parse_from_str(day, "%Y-%m-%d").ok().map(Cursor::Day);
+            return NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .ok()
+                .map(Cursor::Day);
         }
         // Airbyte's cursors: modify_time "2024-01-03 10:00:00Z", stat_time_day "2024-01-31",
         // stat_time_hour "2024-02-05 01:00:00".
         if let Some(t) = v.get("modify_time") {
-            return parse_instant(t).map(Cursor::Instant);
+            let ids = v
+                .get("ids_at_cursor")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return parse_instant(t).map(|at| Cursor::Instant { at, ids });
         }
         for key in ["stat_time_day", "stat_time_hour"] {
             if let Some(s) = v.get(key).and_then(Value::as_str) {
-                return NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok().map(Cursor::Day);
+                return NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+                    .ok()
+                    .map(Cursor::Day);
             }
         }
         None
@@ -51,7 +86,10 @@ pub struct State {
 
 /// The stream state document we emit for one stream.
 pub fn stream_document(cursors: &BTreeMap<String, Cursor>) -> Value {
-    let accounts: serde_json::Map<String, Value> = cursors.iter().map(|(id, c)| (id.clone(), c.to_value())).collect();
+    let accounts: serde_json::Map<String, Value> = cursors
+        .iter()
+        .map(|(id, c)| (id.clone(), c.to_value()))
+        .collect();
     json!({"accounts": accounts})
 }
 
@@ -71,7 +109,11 @@ impl State {
                     state.read_message(m)?;
                 }
             }
-            Value::Object(obj) if obj.contains_key("type") || obj.contains_key("stream") || obj.contains_key("data") => {
+            Value::Object(obj)
+                if obj.contains_key("type")
+                    || obj.contains_key("stream")
+                    || obj.contains_key("data") =>
+            {
                 state.read_message(input)?
             }
             Value::Object(obj) => {
@@ -79,14 +121,21 @@ impl State {
                     state.read_stream(name, doc)?;
                 }
             }
-            _ => return Err(StateError("The state must be a JSON array of state messages.".into())),
+            _ => {
+                return Err(StateError(
+                    "The state must be a JSON array of state messages.".into(),
+                ))
+            }
         }
         Ok(state)
     }
 
     fn read_message(&mut self, m: &Value) -> Result<(), StateError> {
         if !m.is_object() {
-            return Err(StateError(format!("A state entry must be an object; got {}.", short(m))));
+            return Err(StateError(format!(
+                "A state entry must be an object; got {}.",
+                short(m)
+            )));
         }
         // PyAirbyte and the platform may wrap the message: {"type": "STATE", "state": {...}}.
         if let Some(inner) = m.get("state").filter(|s| s.is_object()) {
@@ -95,7 +144,11 @@ impl State {
         let kind = m.get("type").and_then(Value::as_str).unwrap_or("");
         match kind {
             "GLOBAL" => {
-                let states = m.pointer("/global/stream_states").and_then(Value::as_array).cloned().unwrap_or_default();
+                let states = m
+                    .pointer("/global/stream_states")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for s in &states {
                     self.read_descriptor_state(s)?;
                 }
@@ -118,7 +171,10 @@ impl State {
 
     fn read_descriptor_state(&mut self, s: &Value) -> Result<(), StateError> {
         let Some(name) = s.pointer("/stream_descriptor/name").and_then(Value::as_str) else {
-            return Err(StateError(format!("A stream state has no stream_descriptor.name: {}.", short(s))));
+            return Err(StateError(format!(
+                "A stream state has no stream_descriptor.name: {}.",
+                short(s)
+            )));
         };
         match s.get("stream_state") {
             None | Some(Value::Null) => Ok(()),
@@ -129,7 +185,10 @@ impl State {
     fn read_stream(&mut self, name: &str, doc: &Value) -> Result<(), StateError> {
         let cursors = self.streams.entry(name.to_string()).or_default();
         if !doc.is_object() {
-            return Err(StateError(format!("The state of stream '{name}' must be an object; got {}.", short(doc))));
+            return Err(StateError(format!(
+                "The state of stream '{name}' must be an object; got {}.",
+                short(doc)
+            )));
         }
         // Ours.
         if let Some(accounts) = doc.get("accounts").and_then(Value::as_object) {
@@ -171,7 +230,10 @@ impl State {
     /// The cursor of `stream` for `account`, if the state has one.
     pub fn cursor(&self, stream: &str, account: &str) -> Option<Cursor> {
         let cursors = self.streams.get(stream)?;
-        cursors.get(account).or_else(|| cursors.get(ALL_ACCOUNTS)).cloned()
+        cursors
+            .get(account)
+            .or_else(|| cursors.get(ALL_ACCOUNTS))
+            .cloned()
     }
 
     /// The cursors to carry over for a stream (accounts not synced this time are kept).
@@ -188,7 +250,10 @@ const ALL_ACCOUNTS: &str = "*";
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 120 {
-        format!("{}…", &s[..s.char_indices().nth(120).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(120).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         s
     }
@@ -212,7 +277,13 @@ mod tests {
     fn our_format_round_trips_with_unknown_and_null_fields() {
         let mut cursors = BTreeMap::new();
         cursors.insert("1".to_string(), day("2024-01-31"));
-        cursors.insert("2".to_string(), Cursor::Instant("2024-01-03T10:00:00Z".parse().unwrap()));
+        cursors.insert(
+            "2".to_string(),
+            Cursor::Instant {
+                at: "2024-01-03T10:00:00Z".parse().unwrap(),
+                ids: vec!["9".into()],
+            },
+        );
         let input = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "s", "namespace": null},
             "stream_state": stream_document(&cursors)}, "sourceStats": {"recordCount": 3.0}, "global_": null, "data": null,
             "destinationStats": null}]);
@@ -238,11 +309,17 @@ mod tests {
                 "states": [{"partition": {"advertiser_id": "7000000000000000001", "parent_slice": {}}, "cursor": {"modify_time": "2024-01-03 10:00:00Z"}}]}}}
         ]);
         let s = State::parse(&input).unwrap();
-        assert_eq!(s.cursor("ads_reports_daily", "7000000000000000002"), Some(day("2024-01-20")));
-        assert_eq!(s.cursor("ads_reports_hourly", "7000000000000000001"), Some(day("2024-02-05")));
+        assert_eq!(
+            s.cursor("ads_reports_daily", "7000000000000000002"),
+            Some(day("2024-01-20"))
+        );
+        assert_eq!(
+            s.cursor("ads_reports_hourly", "7000000000000000001"),
+            Some(day("2024-02-05"))
+        );
         assert_eq!(
             s.cursor("ads", "7000000000000000001"),
-            Some(Cursor::Instant("2024-01-03T10:00:00Z".parse().unwrap()))
+            Some(Cursor::instant("2024-01-03T10:00:00Z".parse().unwrap()))
         );
         // An account the old state does not know starts from the start date.
         assert_eq!(s.cursor("ads", "7000000000000000009"), None);
@@ -250,20 +327,28 @@ mod tests {
 
     #[test]
     fn single_cursor_and_legacy_shapes_apply_to_all_accounts() {
-        let s = State::parse(&json!({"campaigns": {"modify_time": "2024-01-03 10:00:00"}})).unwrap();
+        let s =
+            State::parse(&json!({"campaigns": {"modify_time": "2024-01-03 10:00:00"}})).unwrap();
         assert!(s.cursor("campaigns", "anything").is_some());
         assert!(s.carried("campaigns").is_empty());
-        let s = State::parse(&json!([{"data": {"ads_reports_daily": {"stat_time_day": "2024-01-31"}}}])).unwrap();
+        let s = State::parse(
+            &json!([{"data": {"ads_reports_daily": {"stat_time_day": "2024-01-31"}}}]),
+        )
+        .unwrap();
         assert_eq!(s.cursor("ads_reports_daily", "x"), Some(day("2024-01-31")));
     }
 
     #[test]
     fn garbage_is_an_error_that_says_what() {
         assert!(State::parse(&json!("nope")).is_err());
-        let e = State::parse(&json!([{"type": "STREAM", "stream": {"stream_state": {}}}])).unwrap_err();
+        let e =
+            State::parse(&json!([{"type": "STREAM", "stream": {"stream_state": {}}}])).unwrap_err();
         assert!(e.0.contains("stream_descriptor"), "{e}");
-        let e = State::parse(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "s"},
-            "stream_state": {"accounts": {"1": {"last_day": "soon"}}}}}])).unwrap_err();
+        let e = State::parse(
+            &json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "s"},
+            "stream_state": {"accounts": {"1": {"last_day": "soon"}}}}}]),
+        )
+        .unwrap_err();
         assert!(e.0.contains("account 1"), "{e}");
     }
 }

@@ -61,11 +61,22 @@ pub async fn run(
     now: DateTime<Utc>,
     out: Arc<Output>,
 ) -> bool {
-    let ctx = Arc::new(Ctx { config: Arc::clone(&config), client, out: Arc::clone(&out), state, now, dropped: Mutex::new(HashMap::new()) });
+    let ctx = Arc::new(Ctx {
+        config: Arc::clone(&config),
+        client,
+        out: Arc::clone(&out),
+        state,
+        now,
+        dropped: Mutex::new(HashMap::new()),
+    });
     let accounts = Arc::new(accounts);
     for c in &catalog {
         out.status(&c.stream.name, StreamStatus::Started);
-        out.init_stream(&c.stream.name, ctx.state.carried(&c.stream.name), c.stream.cursor().is_some());
+        out.init_stream(
+            &c.stream.name,
+            ctx.state.carried(&c.stream.name),
+            c.stream.cursor().is_some(),
+        );
     }
     let limit = Arc::new(Semaphore::new(config.concurrency));
     let failures: Arc<Mutex<Vec<Failure>>> = Arc::default();
@@ -79,10 +90,17 @@ pub async fn run(
         };
         let mut handles = Vec::new();
         for job in jobs {
-            let (ctx, c, accounts, limit, failures) =
-                (Arc::clone(&ctx), Arc::clone(&c), Arc::clone(&accounts), Arc::clone(&limit), Arc::clone(&failures));
+            let (ctx, c, accounts, limit, failures) = (
+                Arc::clone(&ctx),
+                Arc::clone(&c),
+                Arc::clone(&accounts),
+                Arc::clone(&limit),
+                Arc::clone(&failures),
+            );
             handles.push(tokio::spawn(async move {
-                let Ok(_permit) = limit.acquire_owned().await else { return false };
+                let Ok(_permit) = limit.acquire_owned().await else {
+                    return false;
+                };
                 ctx.out.running(&c.stream.name);
                 let account = job.map(|i| &accounts[i]);
                 let result = run_job(&ctx, &c, account, &accounts).await;
@@ -95,9 +113,23 @@ pub async fn run(
                             kind: e.kind,
                             message: explain(&e),
                         };
-                        ctx.out.log(LogLevel::Error, &format!("Stream {}{}: {}", failure.stream,
-                            failure.account.as_ref().map(|a| format!(", account {a}")).unwrap_or_default(), failure.message));
-                        failures.lock().unwrap_or_else(|e| e.into_inner()).push(failure);
+                        ctx.out.log(
+                            LogLevel::Error,
+                            &format!(
+                                "Stream {}{}: {}",
+                                failure.stream,
+                                failure
+                                    .account
+                                    .as_ref()
+                                    .map(|a| format!(", account {a}"))
+                                    .unwrap_or_default(),
+                                failure.message
+                            ),
+                        );
+                        failures
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(failure);
                         false
                     }
                 }
@@ -112,7 +144,11 @@ pub async fn run(
             complete &= h.await.unwrap_or(false);
         }
         out.ensure_state(&c.stream.name);
-        let status = if complete { StreamStatus::Complete } else { StreamStatus::Incomplete };
+        let status = if complete {
+            StreamStatus::Complete
+        } else {
+            StreamStatus::Incomplete
+        };
         out.status(&c.stream.name, status);
     }
     let failures = std::mem::take(&mut *failures.lock().unwrap_or_else(|e| e.into_inner()));
@@ -122,19 +158,33 @@ pub async fn run(
     }
     let failure_type = if failures.iter().any(|f| f.kind == ErrorKind::Config) {
         FailureType::ConfigError
-    } else if failures.iter().all(|f| matches!(f.kind, ErrorKind::Transient | ErrorKind::RateLimited)) {
+    } else if failures
+        .iter()
+        .all(|f| matches!(f.kind, ErrorKind::Transient | ErrorKind::RateLimited))
+    {
         FailureType::TransientError
     } else {
         FailureType::SystemError
     };
     let streams: Vec<&str> = {
         let mut v: Vec<&str> = failures.iter().map(|f| f.stream.as_str()).collect();
+        v.sort_unstable();
         v.dedup();
         v
     };
     let details: Vec<String> = failures
         .iter()
-        .map(|f| format!("{}{}: {}", f.stream, f.account.as_ref().map(|a| format!(" (account {a})")).unwrap_or_default(), f.message))
+        .map(|f| {
+            format!(
+                "{}{}: {}",
+                f.stream,
+                f.account
+                    .as_ref()
+                    .map(|a| format!(" (account {a})"))
+                    .unwrap_or_default(),
+                f.message
+            )
+        })
         .collect();
     let message = format!(
         "{} of the sync's parts failed, in streams {}. Everything else was read and its state saved. First problem: {}",
@@ -142,12 +192,22 @@ pub async fn run(
         streams.join(", "),
         details[0]
     );
-    out.emit(Message::error(failure_type, &message, Some(&details.join(" | ")), None));
+    out.emit(Message::error(
+        failure_type,
+        &message,
+        Some(&details.join(" | ")),
+        None,
+    ));
     out.flush();
     false
 }
 
-async fn run_job(ctx: &Ctx, c: &Configured, account: Option<&Account>, all: &[Account]) -> Result<(), ApiError> {
+async fn run_job(
+    ctx: &Ctx,
+    c: &Configured,
+    account: Option<&Account>,
+    all: &[Account],
+) -> Result<(), ApiError> {
     let incremental = c.mode == SyncMode::Incremental;
     match (&c.stream.source, account) {
         (Source::AdvertiserIds, _) => {
@@ -166,13 +226,20 @@ async fn run_job(ctx: &Ctx, c: &Configured, account: Option<&Account>, all: &[Ac
         }
         (Source::Advertisers, _) => {
             let fields = datetime_fields(&c.stream.schema());
-            let records = all.iter().map(|a| entity_record(a.info.clone(), &a.id, &fields, None)).collect();
+            let records = all
+                .iter()
+                .map(|a| entity_record(a.info.clone(), &a.id, &fields, None))
+                .collect();
             ctx.out.records(&c.stream.name, records);
             ctx.out.checkpoint(&c.stream.name, None);
             Ok(())
         }
-        (Source::Entity(decl), Some(account)) => read_entities(ctx, &c.stream, decl, account, incremental).await,
-        (Source::Report(spec), Some(account)) => read_report(ctx, &c.stream, spec, account, incremental).await,
+        (Source::Entity(decl), Some(account)) => {
+            read_entities(ctx, &c.stream, decl, account, incremental).await
+        }
+        (Source::Report(spec), Some(account)) => {
+            read_report(ctx, &c.stream, spec, account, incremental).await
+        }
         _ => Ok(()),
     }
 }
@@ -196,11 +263,21 @@ async fn walk_pages(
             Some(Value::Array(items)) => items.clone(),
             None | Some(Value::Null) => Vec::new(),
             Some(_) => {
-                return Err(ApiError::transport(ErrorKind::Transient, format!("'data.{records_key}' is not a list"), Some(200), path))
+                return Err(ApiError::transport(
+                    ErrorKind::Transient,
+                    format!("'data.{records_key}' is not a list"),
+                    Some(200),
+                    path,
+                ))
             }
         };
-        let total_pages = data.pointer("/page_info/total_page").and_then(Value::as_u64);
-        let total = data.pointer("/page_info/total_number").and_then(Value::as_u64).unwrap_or(items.len() as u64);
+        let total_pages = data
+            .pointer("/page_info/total_page")
+            .and_then(Value::as_u64);
+        let total = data
+            .pointer("/page_info/total_number")
+            .and_then(Value::as_u64)
+            .unwrap_or(items.len() as u64);
         let count = items.len();
         on_page(items, if page == 1 { total } else { 0 });
         let last = match total_pages {
@@ -214,9 +291,17 @@ async fn walk_pages(
     }
 }
 
-async fn read_entities(ctx: &Ctx, stream: &Stream, decl: &EntityDecl, account: &Account, incremental: bool) -> Result<(), ApiError> {
+async fn read_entities(
+    ctx: &Ctx,
+    stream: &Stream,
+    decl: &EntityDecl,
+    account: &Account,
+    incremental: bool,
+) -> Result<(), ApiError> {
     let cursor = match (incremental, ctx.state.cursor(&stream.name, &account.id)) {
-        (true, Some(Cursor::Instant(t))) => Some(t),
+        (true, Some(Cursor::Instant { at, ids })) => {
+            Some((at, ids.into_iter().collect::<HashSet<String>>()))
+        }
         _ => None,
     };
     // Built from scratch for every account: no parameter can leak from one account to another.
@@ -227,61 +312,127 @@ async fn read_entities(ctx: &Ctx, stream: &Stream, decl: &EntityDecl, account: &
             filtering.insert(key.into(), json!(value));
         }
     }
-    if let (true, Some(t)) = (decl.server_modified_after, cursor) {
-        filtering.insert("modified_after".into(), json!(t.format("%Y-%m-%d %H:%M:%S").to_string()));
+    if let (true, Some((at, _))) = (decl.server_modified_after, &cursor) {
+        // A second early: whether TikTok's filter is inclusive or not, the cursor's own second
+        // comes back and is decided below.
+        let since = *at - Duration::seconds(1);
+        filtering.insert(
+            "modified_after".into(),
+            json!(since.format("%Y-%m-%d %H:%M:%S").to_string()),
+        );
     }
     if !filtering.is_empty() {
         query.push(("filtering", json_param(&Value::Object(filtering))));
     }
     let fields = datetime_fields(&stream.schema());
-    let derived = decl.derived_key.map(|(outer, inner)| (decl.primary_key, outer, inner));
-    let mut newest = cursor;
-    walk_pages(&ctx.client, decl.path, &query, decl.page_size, decl.records_key, |items, total| {
-        if total > 0 {
-            ctx.out.add_estimate(&stream.name, total);
-        }
-        let mut records = Vec::with_capacity(items.len());
-        for item in items {
-            // Smart+ ads can lack modify_time: their creation time is the best we have.
-            let changed = item.get("modify_time").and_then(parse_instant).or_else(|| item.get("create_time").and_then(parse_instant));
-            if decl.incremental {
-                if let Some(t) = changed {
-                    newest = Some(newest.map_or(t, |n| n.max(t)));
-                }
+    let derived = decl
+        .derived_key
+        .map(|(outer, inner)| (decl.primary_key, outer, inner));
+    // The newest change seen and the IDs changed in that second.
+    let mut newest: Option<(DateTime<Utc>, HashSet<String>)> = None;
+    walk_pages(
+        &ctx.client,
+        decl.path,
+        &query,
+        decl.page_size,
+        decl.records_key,
+        |items, total| {
+            if total > 0 {
+                ctx.out.add_estimate(&stream.name, total);
             }
-            if let (Some(c), Some(t)) = (cursor, changed) {
-                if t <= c {
-                    continue;
+            let mut records = Vec::with_capacity(items.len());
+            for item in items {
+                // Smart+ ads can lack modify_time: their creation time is the best we have.
+                let changed = item
+                    .get("modify_time")
+                    .and_then(parse_instant)
+                    .or_else(|| item.get("create_time").and_then(parse_instant));
+                let id = item
+                    .get(decl.primary_key)
+                    .and_then(crate::tiktok::accounts::id_text);
+                if let (true, Some(t)) = (decl.incremental, changed) {
+                    match &mut newest {
+                        Some((at, ids)) if *at == t => ids.extend(id.clone()),
+                        Some((at, _)) if *at > t => {}
+                        _ => newest = Some((t, id.clone().into_iter().collect())),
+                    }
                 }
+                if let (Some((at, seen)), Some(t)) = (&cursor, changed) {
+                    let already =
+                        t < *at || (t == *at && id.as_ref().is_some_and(|i| seen.contains(i)));
+                    if already {
+                        continue;
+                    }
+                }
+                records.push(entity_record(item, &account.id, &fields, derived));
             }
-            records.push(entity_record(item, &account.id, &fields, derived));
-        }
-        ctx.out.records(&stream.name, records);
-    })
+            ctx.out.records(&stream.name, records);
+        },
+    )
     .await?;
-    let moved = if decl.incremental { newest.map(Cursor::Instant) } else { None };
-    ctx.out.checkpoint(&stream.name, moved.as_ref().map(|c| (account.id.as_str(), c.clone())));
+    let moved = match (decl.incremental, newest, cursor) {
+        (false, _, _) => None,
+        // Same second as before: the IDs read then still count.
+        (true, Some((at, mut ids)), Some((old_at, old_ids))) if at == old_at => {
+            ids.extend(old_ids);
+            Some(Cursor::Instant {
+                at,
+                ids: sorted(ids),
+            })
+        }
+        (true, Some((at, ids)), _) => Some(Cursor::Instant {
+            at,
+            ids: sorted(ids),
+        }),
+        (true, None, Some((at, ids))) => Some(Cursor::Instant {
+            at,
+            ids: sorted(ids),
+        }),
+        (true, None, None) => None,
+    };
+    ctx.out.checkpoint(
+        &stream.name,
+        moved.as_ref().map(|c| (account.id.as_str(), c.clone())),
+    );
     Ok(())
+}
+
+fn sorted(ids: HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = ids.into_iter().collect();
+    v.sort();
+    v
 }
 
 impl Ctx {
     fn metrics_for(&self, stream: &str, spec: &ReportSpec) -> Vec<String> {
         let dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
         let gone = dropped.get(stream);
-        spec.metrics.iter().filter(|m| gone.is_none_or(|g| !g.contains(*m))).cloned().collect()
+        spec.metrics
+            .iter()
+            .filter(|m| gone.is_none_or(|g| !g.contains(*m)))
+            .cloned()
+            .collect()
     }
 
     /// TikTok refused some metrics: drop them for this stream and say so once. False when the
     /// refusal names nothing we can drop.
     fn drop_metrics(&self, stream: &str, requested: &[String], invalid: &[String]) -> bool {
-        if invalid.is_empty() || !invalid.iter().all(|m| requested.contains(m)) || invalid.len() >= requested.len() {
+        if invalid.is_empty()
+            || !invalid.iter().all(|m| requested.contains(m))
+            || invalid.len() >= requested.len()
+        {
             return false;
         }
-        self.dropped.lock().unwrap_or_else(|e| e.into_inner()).entry(stream.to_string()).or_default().extend(invalid.iter().cloned());
+        self.dropped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stream.to_string())
+            .or_default()
+            .extend(invalid.iter().cloned());
         self.out.warn_once(
             &format!("dropped:{stream}:{}", invalid.join(",")),
             &format!(
-                "TikTok does not accept the metrics {} for stream {stream}; they are left out (null) for the rest of this sync.",
+                "TikTok does not accept the metrics {} for stream {stream}; their columns are null for the rest of this sync.",
                 invalid.join(", ")
             ),
         );
@@ -289,7 +440,13 @@ impl Ctx {
     }
 }
 
-async fn read_report(ctx: &Ctx, stream: &Stream, spec: &ReportSpec, account: &Account, incremental: bool) -> Result<(), ApiError> {
+async fn read_report(
+    ctx: &Ctx,
+    stream: &Stream,
+    spec: &ReportSpec,
+    account: &Account,
+    incremental: bool,
+) -> Result<(), ApiError> {
     let today = ctx.now.with_timezone(&account.tz).date_naive();
     let config = &ctx.config;
     if spec.granularity == Granularity::Lifetime {
@@ -324,7 +481,9 @@ async fn read_report(ctx: &Ctx, stream: &Stream, spec: &ReportSpec, account: &Ac
     pending.reverse();
     while let Some(window) = pending.pop() {
         match read_window(ctx, stream, spec, account, Some(window)).await {
-            Ok(()) => ctx.out.checkpoint(&stream.name, Some((&account.id, Cursor::Day(window.end)))),
+            Ok(()) => ctx
+                .out
+                .checkpoint(&stream.name, Some((&account.id, Cursor::Day(window.end)))),
             Err(e) if e.is_query_too_large() => match window.split() {
                 Some((first, second)) => {
                     ctx.out.log(LogLevel::Info, &format!(
@@ -343,7 +502,13 @@ async fn read_report(ctx: &Ctx, stream: &Stream, spec: &ReportSpec, account: &Ac
 }
 
 /// One report request (all its pages), retried with fewer metrics if TikTok rejects some.
-async fn read_window(ctx: &Ctx, stream: &Stream, spec: &ReportSpec, account: &Account, window: Option<Window>) -> Result<(), ApiError> {
+async fn read_window(
+    ctx: &Ctx,
+    stream: &Stream,
+    spec: &ReportSpec,
+    account: &Account,
+    window: Option<Window>,
+) -> Result<(), ApiError> {
     loop {
         let metrics = ctx.metrics_for(&stream.name, spec);
         let mut query: Query = vec![
@@ -368,13 +533,24 @@ async fn read_window(ctx: &Ctx, stream: &Stream, spec: &ReportSpec, account: &Ac
             }
         }
         let mut bad = Vec::new();
-        let result = walk_pages(&ctx.client, "report/integrated/get/", &query, 1000, "list", |rows, total| {
-            if total > 0 {
-                ctx.out.add_estimate(&stream.name, total);
-            }
-            let records = rows.iter().map(|row| report_record(row, &account.id, spec, &metrics, &mut bad)).collect();
-            ctx.out.records(&stream.name, records);
-        })
+        let result = walk_pages(
+            &ctx.client,
+            "report/integrated/get/",
+            &query,
+            1000,
+            "list",
+            |rows, total| {
+                if total > 0 {
+                    ctx.out.add_estimate(&stream.name, total);
+                }
+                // Columns of dropped metrics stay in the record, as null.
+                let records = rows
+                    .iter()
+                    .map(|row| report_record(row, &account.id, spec, &spec.metrics, &mut bad))
+                    .collect();
+                ctx.out.records(&stream.name, records);
+            },
+        )
         .await;
         for b in bad {
             ctx.out.warn_once(

@@ -129,7 +129,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError {
+            code,
+            message: message.into(),
+        }
     }
     /// 40002, the parameter error.
     pub fn param(message: impl Into<String>) -> Self {

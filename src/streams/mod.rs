@@ -229,7 +229,10 @@ impl ReportSpec {
         props.insert(self.level.id_dimension().into(), json!({"type": "string"}));
         match self.granularity {
             Granularity::Day => {
-                props.insert("stat_time_day".into(), json!({"type": "string", "format": "date"}));
+                props.insert(
+                    "stat_time_day".into(),
+                    json!({"type": "string", "format": "date"}),
+                );
             }
             Granularity::Hour => {
                 props.insert(
@@ -248,7 +251,9 @@ impl ReportSpec {
                 Some(MetricKind::Number) => "number",
                 Some(MetricKind::Text) | None => "string",
             };
-            props.entry(m.clone()).or_insert(json!({"type": ["null", t]}));
+            props
+                .entry(m.clone())
+                .or_insert(json!({"type": ["null", t]}));
         }
         object_schema(props)
     }
@@ -331,12 +336,27 @@ fn parse_schema(text: &str) -> Value {
 pub fn all(config: &Config) -> Vec<Stream> {
     let mut out = Vec::new();
     if config.environment == Environment::Production {
-        out.push(Stream { name: "advertiser_ids".into(), source: Source::AdvertiserIds });
+        out.push(Stream {
+            name: "advertiser_ids".into(),
+            source: Source::AdvertiserIds,
+        });
     }
-    out.push(Stream { name: "advertisers".into(), source: Source::Advertisers });
-    out.extend(ENTITIES.iter().map(|e| Stream { name: e.name.into(), source: Source::Entity(e) }));
-    out.extend(reports::REPORTS.iter().map(|d| Stream { name: d.name.into(), source: Source::Report(ReportSpec::from_decl(d)) }));
-    out.extend(config.custom_reports.iter().map(|c| Stream { name: c.name.clone(), source: Source::Report(ReportSpec::from_custom(c)) }));
+    out.push(Stream {
+        name: "advertisers".into(),
+        source: Source::Advertisers,
+    });
+    out.extend(ENTITIES.iter().map(|e| Stream {
+        name: e.name.into(),
+        source: Source::Entity(e),
+    }));
+    out.extend(reports::REPORTS.iter().map(|d| Stream {
+        name: d.name.into(),
+        source: Source::Report(ReportSpec::from_decl(d)),
+    }));
+    out.extend(config.custom_reports.iter().map(|c| Stream {
+        name: c.name.clone(),
+        source: Source::Report(ReportSpec::from_custom(c)),
+    }));
     out
 }
 
@@ -351,13 +371,29 @@ pub fn check_custom_reports(config: &Config) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     for c in &config.custom_reports {
         if builtin.contains(&c.name) {
-            problems.push(format!("custom report '{}': the name is taken by a built-in stream; pick another.", c.name));
+            problems.push(format!(
+                "custom report '{}': the name is taken by a built-in stream; pick another.",
+                c.name
+            ));
         }
         if !seen.insert(c.name.clone()) {
-            problems.push(format!("custom report '{}': two custom reports have this name.", c.name));
+            problems.push(format!(
+                "custom report '{}': two custom reports have this name.",
+                c.name
+            ));
         }
-        if let Err(errors) = metrics::validate_report(c.report_type, c.level, c.granularity, &c.breakdowns, &c.metrics) {
-            problems.extend(errors.into_iter().map(|e| format!("custom report '{}': {e}", c.name)));
+        if let Err(errors) = metrics::validate_report(
+            c.report_type,
+            c.level,
+            c.granularity,
+            &c.breakdowns,
+            &c.metrics,
+        ) {
+            problems.extend(
+                errors
+                    .into_iter()
+                    .map(|e| format!("custom report '{}': {e}", c.name)),
+            );
         }
     }
     problems
@@ -380,14 +416,26 @@ mod tests {
             assert!(names.insert(s.name.clone()), "duplicate {}", s.name);
             let schema = s.schema();
             let props = schema["properties"].as_object().unwrap();
-            assert!(props.contains_key("advertiser_id"), "{} lacks advertiser_id", s.name);
+            assert!(
+                props.contains_key("advertiser_id"),
+                "{} lacks advertiser_id",
+                s.name
+            );
             for k in s.primary_key() {
                 assert!(props.contains_key(&k), "{}: key {k} not in schema", s.name);
                 let t = &props[&k]["type"];
-                assert!(t != "object" && t != "array", "{}: key {k} is not scalar", s.name);
+                assert!(
+                    t != "object" && t != "array",
+                    "{}: key {k} is not scalar",
+                    s.name
+                );
             }
             if let Some(c) = s.cursor() {
-                assert!(props.contains_key(c), "{}: cursor {c} not in schema", s.name);
+                assert!(
+                    props.contains_key(c),
+                    "{}: cursor {c} not in schema",
+                    s.name
+                );
             }
         }
     }
@@ -404,8 +452,31 @@ mod tests {
         let schema = spec.schema();
         let mut keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
         keys.sort();
-        assert_eq!(keys, ["advertiser_id", "age", "campaign_id", "gender", "impressions", "spend", "stat_time_day"]);
-        assert_eq!(spec.dimensions(), ["campaign_id", "stat_time_day", "gender", "age"]);
-        assert_eq!(spec.primary_key(), ["advertiser_id", "campaign_id", "stat_time_day", "gender", "age"]);
+        assert_eq!(
+            keys,
+            [
+                "advertiser_id",
+                "age",
+                "campaign_id",
+                "gender",
+                "impressions",
+                "spend",
+                "stat_time_day"
+            ]
+        );
+        assert_eq!(
+            spec.dimensions(),
+            ["campaign_id", "stat_time_day", "gender", "age"]
+        );
+        assert_eq!(
+            spec.primary_key(),
+            [
+                "advertiser_id",
+                "campaign_id",
+                "stat_time_day",
+                "gender",
+                "age"
+            ]
+        );
     }
 }

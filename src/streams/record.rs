@@ -31,9 +31,13 @@ pub fn parse_instant(v: &Value) -> Option<DateTime<Utc>> {
                 return Some(t.with_timezone(&Utc));
             }
             let plain = s.trim_end_matches('Z').replace('T', " ");
-            NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S").ok().map(|n| n.and_utc())
+            NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|n| n.and_utc())
         }
-        Value::Number(n) => n.as_i64().and_then(|secs| DateTime::from_timestamp(secs, 0)),
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|secs| DateTime::from_timestamp(secs, 0)),
         _ => None,
     }
 }
@@ -62,10 +66,14 @@ pub fn entity_record(
             *value = Value::String(value.to_string());
         }
     }
-    data.entry("advertiser_id").or_insert_with(|| Value::String(advertiser_id.to_string()));
+    data.entry("advertiser_id")
+        .or_insert_with(|| Value::String(advertiser_id.to_string()));
     for field in datetime_fields {
         if let Some(v) = data.get_mut(field) {
-            let empty = v.as_str().map(|s| s.trim().is_empty() || s == "-").unwrap_or(false);
+            let empty = v
+                .as_str()
+                .map(|s| s.trim().is_empty() || s == "-")
+                .unwrap_or(false);
             if empty {
                 *v = Value::Null;
             } else if let Some(t) = parse_instant(v) {
@@ -76,7 +84,11 @@ pub fn entity_record(
     if let Some((key_name, outer, inner)) = derived_key {
         let derived = data.get(outer).and_then(|o| o.get(inner)).cloned();
         if let Some(v) = derived {
-            let v = if v.is_number() { Value::String(v.to_string()) } else { v };
+            let v = if v.is_number() {
+                Value::String(v.to_string())
+            } else {
+                v
+            };
             data.insert(key_name.to_string(), v);
         }
     }
@@ -110,7 +122,9 @@ pub fn metric_value(value: &Value, kind: MetricKind) -> Result<Value, String> {
             }
             // "12.00" is still a count.
             match text.split_once('.') {
-                Some((int, frac)) if frac.chars().all(|c| c == '0') && int.parse::<i64>().is_ok() => {
+                Some((int, frac))
+                    if frac.chars().all(|c| c == '0') && int.parse::<i64>().is_ok() =>
+                {
                     Ok(Value::Number(int.parse::<i64>().unwrap_or_default().into()))
                 }
                 _ => Err(text),
@@ -146,7 +160,10 @@ pub fn report_record(
     bad: &mut Vec<BadValue>,
 ) -> Map<String, Value> {
     let mut data = Map::new();
-    data.insert("advertiser_id".into(), Value::String(advertiser_id.to_string()));
+    data.insert(
+        "advertiser_id".into(),
+        Value::String(advertiser_id.to_string()),
+    );
     let dims = row.get("dimensions").cloned().unwrap_or(Value::Null);
     for dim in spec.dimensions() {
         let raw = dims.get(&dim).cloned().unwrap_or(Value::Null);
@@ -171,7 +188,10 @@ pub fn report_record(
         let kind = metrics::metric_kind(m).unwrap_or(MetricKind::Text);
         let raw = values.get(m).cloned().unwrap_or(Value::Null);
         let v = metric_value(&raw, kind).unwrap_or_else(|text| {
-            bad.push(BadValue { metric: m.clone(), text });
+            bad.push(BadValue {
+                metric: m.clone(),
+                text,
+            });
             Value::Null
         });
         data.insert(m.clone(), v);
@@ -187,20 +207,47 @@ mod tests {
 
     #[test]
     fn metric_text_keeps_its_digits() {
-        assert_eq!(serde_json::to_string(&metric_value(&json!("20.00"), MetricKind::Number).unwrap()).unwrap(), "20.00");
-        assert_eq!(serde_json::to_string(&metric_value(&json!("0.1"), MetricKind::Number).unwrap()).unwrap(), "0.1");
-        assert_eq!(metric_value(&json!("5830"), MetricKind::Integer).unwrap(), json!(5830));
-        assert_eq!(metric_value(&json!("12.00"), MetricKind::Integer).unwrap(), json!(12));
-        assert_eq!(metric_value(&json!("-"), MetricKind::Number).unwrap(), Value::Null);
-        assert_eq!(metric_value(&json!("<5"), MetricKind::Integer), Err("<5".to_string()));
+        assert_eq!(
+            serde_json::to_string(&metric_value(&json!("20.00"), MetricKind::Number).unwrap())
+                .unwrap(),
+            "20.00"
+        );
+        assert_eq!(
+            serde_json::to_string(&metric_value(&json!("0.1"), MetricKind::Number).unwrap())
+                .unwrap(),
+            "0.1"
+        );
+        assert_eq!(
+            metric_value(&json!("5830"), MetricKind::Integer).unwrap(),
+            json!(5830)
+        );
+        assert_eq!(
+            metric_value(&json!("12.00"), MetricKind::Integer).unwrap(),
+            json!(12)
+        );
+        assert_eq!(
+            metric_value(&json!("-"), MetricKind::Number).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            metric_value(&json!("<5"), MetricKind::Integer),
+            Err("<5".to_string())
+        );
         assert!(metric_value(&json!("1e5"), MetricKind::Number).is_err());
         assert!(metric_value(&json!("01.5"), MetricKind::Number).is_err());
-        assert_eq!(metric_value(&json!("Campaign A"), MetricKind::Text).unwrap(), json!("Campaign A"));
+        assert_eq!(
+            metric_value(&json!("Campaign A"), MetricKind::Text).unwrap(),
+            json!("Campaign A")
+        );
     }
 
     #[test]
     fn instants_become_rfc3339() {
-        let fields = vec!["create_time".to_string(), "modify_time".to_string(), "t2".to_string()];
+        let fields = vec![
+            "create_time".to_string(),
+            "modify_time".to_string(),
+            "t2".to_string(),
+        ];
         let item = json!({"campaign_id": 123, "create_time": "2024-03-28 12:09:05", "modify_time": "2020-06-10T07:39:14Z", "t2": 1510740064});
         let mut fields2 = fields.clone();
         fields2.push("missing".into());
@@ -225,15 +272,28 @@ mod tests {
                           "metrics": {"spend": "1.50", "impressions": "-"}});
         let mut bad = Vec::new();
         let rec = report_record(&row, "77", &spec, &spec.metrics, &mut bad);
-        assert_eq!(Value::Object(rec.clone()), json!({"advertiser_id": "77", "ad_id": "9", "stat_time_hour": "2025-01-02T09:00:00",
-            "country_code": "US", "spend": serde_json::from_str::<Value>("1.50").unwrap(), "impressions": null}));
+        assert_eq!(
+            Value::Object(rec.clone()),
+            json!({"advertiser_id": "77", "ad_id": "9", "stat_time_hour": "2025-01-02T09:00:00",
+            "country_code": "US", "spend": serde_json::from_str::<Value>("1.50").unwrap(), "impressions": null})
+        );
         assert_eq!(rec["spend"].to_string(), "1.50");
         assert!(bad.is_empty());
-        let day = ReportSpec { granularity: Granularity::Day, breakdowns: vec![], ..spec };
+        let day = ReportSpec {
+            granularity: Granularity::Day,
+            breakdowns: vec![],
+            ..spec
+        };
         let row = json!({"dimensions": {"ad_id": "9", "stat_time_day": "2025-01-02 00:00:00"}, "metrics": {"spend": "x"}});
         let rec = report_record(&row, "77", &day, &day.metrics, &mut bad);
         assert_eq!(rec["stat_time_day"], "2025-01-02");
         assert_eq!(rec["spend"], Value::Null);
-        assert_eq!(bad, vec![BadValue { metric: "spend".into(), text: "x".into() }]);
+        assert_eq!(
+            bad,
+            vec![BadValue {
+                metric: "spend".into(),
+                text: "x".into()
+            }]
+        );
     }
 }

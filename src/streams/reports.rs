@@ -354,7 +354,6 @@ mod tests {
         creative_assets_portfolios,
         pixels,
         spark_ads,
-        pixel_events_statistics,
     );
 
     /// The primary key of each entity and asset stream, as the connector declares it.
@@ -371,8 +370,6 @@ mod tests {
         ("creative_assets_portfolios", "creative_portfolio_id"),
         ("pixels", "pixel_id"),
         ("spark_ads", "spark_ads_post_id"),
-        // One record per pixel and request, its event counts in `statistics`, as TikTok sends it.
-        ("pixel_events_statistics", "pixel_id"),
     ];
 
     fn depth(level: Level) -> u8 {
@@ -634,7 +631,7 @@ mod tests {
     #[test]
     fn entity_schemas_are_honest_draft7_objects() {
         let keys: HashSet<&str> = ENTITY_PRIMARY_KEYS.iter().map(|(s, _)| *s).collect();
-        assert_eq!(ENTITY_SCHEMAS.len(), 13);
+        assert_eq!(ENTITY_SCHEMAS.len(), 12);
         for (stream, text) in ENTITY_SCHEMAS {
             assert!(keys.contains(stream), "{stream} has no primary key");
             let schema: Value =
@@ -821,11 +818,6 @@ mod tests {
                 "auth_info": {"ad_auth_status": "AUTHORIZED", "auth_start_time": "2024-01-01 00:00:00"},
                 "video_info": {"duration": 12.5, "width": 1080, "height": 1920}}),
             ),
-            (
-                "pixel_events_statistics",
-                serde_json::json!({"advertiser_id": adv, "pixel_id": "7000000000000000013",
-                "statistics": [{"pixel_event_type": "COMPLETE_PAYMENT", "total_count": 12, "attributed_count": 3}]}),
-            ),
         ];
         assert_eq!(samples.len(), ENTITY_SCHEMAS.len());
         for (stream, record) in samples {
@@ -858,8 +850,5 @@ mod tests {
         let ads = validator("ads");
         let bad = serde_json::json!({"advertiser_id": "1", "ad_id": "2", "image_ids": [3]});
         assert!(!ads.is_valid(&bad), "ID lists hold strings");
-        let stats = validator("pixel_events_statistics");
-        let bad = serde_json::json!({"advertiser_id": "1", "pixel_id": "2", "statistics": [{"total_count": "12"}]});
-        assert!(!stats.is_valid(&bad), "counts are integers");
     }
 }

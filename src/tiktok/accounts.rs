@@ -26,8 +26,15 @@ pub struct Account {
     pub info: Value,
 }
 
-pub async fn reachable(client: &Client, app_id: &str, secret: &str) -> Result<Vec<Reachable>, ApiError> {
-    let query: Query = vec![("app_id", app_id.to_string()), ("secret", secret.to_string())];
+pub async fn reachable(
+    client: &Client,
+    app_id: &str,
+    secret: &str,
+) -> Result<Vec<Reachable>, ApiError> {
+    let query: Query = vec![
+        ("app_id", app_id.to_string()),
+        ("secret", secret.to_string()),
+    ];
     let data = client.get("oauth2/advertiser/get/", &query).await?;
     Ok(data
         .get("list")
@@ -36,7 +43,11 @@ pub async fn reachable(client: &Client, app_id: &str, secret: &str) -> Result<Ve
             list.iter()
                 .filter_map(|a| {
                     let id = id_text(a.get("advertiser_id")?)?;
-                    let name = a.get("advertiser_name").and_then(Value::as_str).unwrap_or("").to_string();
+                    let name = a
+                        .get("advertiser_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     Some(Reachable { id, name })
                 })
                 .collect()
@@ -58,7 +69,11 @@ fn normalize(name: &str) -> String {
 }
 
 fn listing(accounts: &[&Reachable]) -> String {
-    accounts.iter().map(|a| format!("'{}' ({})", a.name, a.id)).collect::<Vec<_>>().join(", ")
+    accounts
+        .iter()
+        .map(|a| format!("'{}' ({})", a.name, a.id))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Picks the accounts the user asked for: an entry is an account ID, or a name matched ignoring
@@ -77,7 +92,10 @@ pub fn select(wanted: &[String], reachable: &[Reachable]) -> Result<Vec<Reachabl
     for entry in wanted {
         let found: Vec<&Reachable> = match reachable.iter().find(|a| a.id == *entry) {
             Some(a) => vec![a],
-            None => reachable.iter().filter(|a| normalize(&a.name) == normalize(entry)).collect(),
+            None => reachable
+                .iter()
+                .filter(|a| normalize(&a.name) == normalize(entry))
+                .collect(),
         };
         match found.as_slice() {
             [one] => {
@@ -109,7 +127,13 @@ pub fn sandbox_ids(wanted: &[String]) -> Result<Vec<Reachable>, String> {
     if wanted.is_empty() || !wanted.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
         return Err(msg.into());
     }
-    Ok(wanted.iter().map(|id| Reachable { id: id.clone(), name: String::new() }).collect())
+    Ok(wanted
+        .iter()
+        .map(|id| Reachable {
+            id: id.clone(),
+            name: String::new(),
+        })
+        .collect())
 }
 
 /// `advertiser/info/` for the chosen accounts, at most 100 IDs a call.
@@ -150,12 +174,19 @@ mod tests {
     use super::*;
 
     fn acct(id: &str, name: &str) -> Reachable {
-        Reachable { id: id.into(), name: name.into() }
+        Reachable {
+            id: id.into(),
+            name: name.into(),
+        }
     }
 
     #[test]
     fn names_match_ignoring_case_and_spaces_ids_match_exactly() {
-        let all = vec![acct("1", "Acme Shoes"), acct("2", "Beta Store"), acct("3", "Gamma")];
+        let all = vec![
+            acct("1", "Acme Shoes"),
+            acct("2", "Beta Store"),
+            acct("3", "Gamma"),
+        ];
         let got = select(&["  beta STORE ".into(), "3".into()], &all).unwrap();
         assert_eq!(got, vec![acct("2", "Beta Store"), acct("3", "Gamma")]);
         assert_eq!(select(&[], &all).unwrap().len(), 3);
@@ -163,19 +194,34 @@ mod tests {
 
     #[test]
     fn unknown_and_ambiguous_names_list_the_accounts() {
-        let all = vec![acct("1", "Acme Shoes"), acct("2", " acme shoes"), acct("3", "Gamma")];
+        let all = vec![
+            acct("1", "Acme Shoes"),
+            acct("2", " acme shoes"),
+            acct("3", "Gamma"),
+        ];
         let unknown = select(&["Delta".into()], &all).unwrap_err();
-        assert!(unknown.contains("'Delta'") && unknown.contains("'Gamma' (3)"), "{unknown}");
+        assert!(
+            unknown.contains("'Delta'") && unknown.contains("'Gamma' (3)"),
+            "{unknown}"
+        );
         let ambiguous = select(&["ACME SHOES".into()], &all).unwrap_err();
-        assert!(ambiguous.contains("(1)") && ambiguous.contains("(2)") && ambiguous.contains("ID"), "{ambiguous}");
+        assert!(
+            ambiguous.contains("(1)") && ambiguous.contains("(2)") && ambiguous.contains("ID"),
+            "{ambiguous}"
+        );
         // The ID still picks one of the two.
-        assert_eq!(select(&["2".into()], &all).unwrap(), vec![acct("2", " acme shoes")]);
+        assert_eq!(
+            select(&["2".into()], &all).unwrap(),
+            vec![acct("2", " acme shoes")]
+        );
     }
 
     #[test]
     fn sandbox_needs_ids() {
         assert!(sandbox_ids(&[]).is_err());
-        assert!(sandbox_ids(&["Acme".into()]).unwrap_err().contains("sandbox"));
+        assert!(sandbox_ids(&["Acme".into()])
+            .unwrap_err()
+            .contains("sandbox"));
         assert_eq!(sandbox_ids(&["123".into()]).unwrap()[0].id, "123");
     }
 
@@ -183,7 +229,9 @@ mod tests {
     fn time_zones() {
         let tz = time_zone(&serde_json::json!({"timezone": "Etc/GMT+8"})).unwrap();
         assert_eq!(tz, chrono_tz::Etc::GMTPlus8);
-        let tz = time_zone(&serde_json::json!({"timezone": "nope", "display_timezone": "Asia/Tokyo"})).unwrap();
+        let tz =
+            time_zone(&serde_json::json!({"timezone": "nope", "display_timezone": "Asia/Tokyo"}))
+                .unwrap();
         assert_eq!(tz, chrono_tz::Asia::Tokyo);
         assert!(time_zone(&serde_json::json!({"advertiser_id": "9"})).is_err());
     }

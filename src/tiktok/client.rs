@@ -40,7 +40,14 @@ impl Client {
             .connect_timeout(Duration::from_secs(30))
             .user_agent(concat!("source-tiktok-ads/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ApiError::transport(ErrorKind::Rejected, format!("cannot build the HTTP client: {e}"), None, ""))?;
+            .map_err(|e| {
+                ApiError::transport(
+                    ErrorKind::Rejected,
+                    format!("cannot build the HTTP client: {e}"),
+                    None,
+                    "",
+                )
+            })?;
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -49,7 +56,10 @@ impl Client {
             http,
             root: format!("{}/open_api/v1.3/", config.base_url),
             token: config.access_token.clone(),
-            pacer: Arc::new(Pacer::new(config.requests_per_second, config.requests_per_minute)),
+            pacer: Arc::new(Pacer::new(
+                config.requests_per_second,
+                config.requests_per_minute,
+            )),
             max_retry: Duration::from_secs(config.max_retry_secs),
             backoff_base: Duration::from_millis(config.backoff_base_ms),
             notify: None,
@@ -118,7 +128,10 @@ impl Client {
 
     /// Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped.
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.backoff_base.saturating_mul(1u32 << (attempt - 1).min(16)).min(MAX_BACKOFF);
+        let exp = self
+            .backoff_base
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(MAX_BACKOFF);
         let mut x = self.jitter.load(Ordering::Relaxed);
         x ^= x << 13;
         x ^= x >> 7;
@@ -133,18 +146,36 @@ impl Client {
         if let Some(token) = &self.token {
             req = req.header("Access-Token", token.expose());
         }
-        self.finish(path, req.header("Accept", "application/json").send().await).await
+        self.finish(path, req.header("Accept", "application/json").send().await)
+            .await
     }
 
-    async fn finish(&self, path: &str, sent: reqwest::Result<reqwest::Response>) -> Result<Value, ApiError> {
-        let transport = |kind, msg: String, status| ApiError::transport(kind, redact(&msg), status, path);
+    async fn finish(
+        &self,
+        path: &str,
+        sent: reqwest::Result<reqwest::Response>,
+    ) -> Result<Value, ApiError> {
+        let transport =
+            |kind, msg: String, status| ApiError::transport(kind, redact(&msg), status, path);
         let resp = sent.map_err(|e| {
-            let what = if e.is_timeout() { "timed out" } else { "connection failed" };
-            transport(ErrorKind::Transient, format!("{what}: {}", without_url(&e)), None)
+            let what = if e.is_timeout() {
+                "timed out"
+            } else {
+                "connection failed"
+            };
+            transport(
+                ErrorKind::Transient,
+                format!("{what}: {}", without_url(&e)),
+                None,
+            )
         })?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(|e| {
-            transport(ErrorKind::Transient, format!("response cut short: {}", without_url(&e)), Some(status))
+            transport(
+                ErrorKind::Transient,
+                format!("response cut short: {}", without_url(&e)),
+                Some(status),
+            )
         })?;
         if status != 200 {
             let kind = match status {
@@ -155,18 +186,40 @@ impl Client {
             return Err(transport(kind, format!("HTTP {status}"), Some(status)));
         }
         let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
-            transport(ErrorKind::Transient, format!("invalid JSON in the response ({e})"), Some(status))
+            transport(
+                ErrorKind::Transient,
+                format!("invalid JSON in the response ({e})"),
+                Some(status),
+            )
         })?;
         let Some(code) = envelope.get("code").and_then(Value::as_i64) else {
-            return Err(transport(ErrorKind::Transient, "a response without TikTok's envelope".into(), Some(status)));
+            return Err(transport(
+                ErrorKind::Transient,
+                "a response without TikTok's envelope".into(),
+                Some(status),
+            ));
         };
-        let request_id = envelope.get("request_id").and_then(Value::as_str).map(String::from);
+        let request_id = envelope
+            .get("request_id")
+            .and_then(Value::as_str)
+            .map(String::from);
         // 20001 is TikTok's partial success: the data is there.
         if code != 0 && code != 20001 {
-            let message = envelope.get("message").and_then(Value::as_str).unwrap_or("");
-            return Err(ApiError::from_code(code, &redact(message), request_id, path));
+            let message = envelope
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            return Err(ApiError::from_code(
+                code,
+                &redact(message),
+                request_id,
+                path,
+            ));
         }
-        Ok(envelope.get("data").cloned().unwrap_or(Value::Object(Default::default())))
+        Ok(envelope
+            .get("data")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default())))
     }
 }
 
@@ -192,13 +245,21 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
-        let cfg = Config::parse(&serde_json::json!({"app_id": "1", "secret": "secret-x", "access_token": "token-x",
-            "start_date": "2024-01-01", "backoff_base_ms": 1000})).unwrap();
+        let cfg = Config::parse(
+            &serde_json::json!({"app_id": "1", "secret": "secret-x", "access_token": "token-x",
+            "start_date": "2024-01-01", "backoff_base_ms": 1000}),
+        )
+        .unwrap();
         let c = Client::new(&cfg).unwrap();
         for attempt in 1..20 {
             let d = c.backoff(attempt);
-            let full = Duration::from_secs(1).saturating_mul(1 << (attempt - 1).min(16)).min(MAX_BACKOFF);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} vs {full:?}");
+            let full = Duration::from_secs(1)
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(MAX_BACKOFF);
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempt}: {d:?} vs {full:?}"
+            );
         }
     }
 }

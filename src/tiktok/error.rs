@@ -39,8 +39,20 @@ impl ApiError {
         }
     }
 
-    pub fn transport(kind: ErrorKind, message: String, http_status: Option<u16>, path: &str) -> ApiError {
-        ApiError { kind, code: None, message, request_id: None, http_status, path: path.to_string() }
+    pub fn transport(
+        kind: ErrorKind,
+        message: String,
+        http_status: Option<u16>,
+        path: &str,
+    ) -> ApiError {
+        ApiError {
+            kind,
+            code: None,
+            message,
+            request_id: None,
+            http_status,
+            path: path.to_string(),
+        }
     }
 
     /// The names TikTok gives invalid metrics in a 40002, e.g.
@@ -67,7 +79,12 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.code {
-            Some(code) => write!(f, "TikTok {} answered {code}: {}", self.path, self.message.trim())?,
+            Some(code) => write!(
+                f,
+                "TikTok {} answered {code}: {}",
+                self.path,
+                self.message.trim()
+            )?,
             None => write!(f, "TikTok {}: {}", self.path, self.message.trim())?,
         }
         if let Some(id) = &self.request_id {
@@ -83,10 +100,18 @@ impl std::error::Error for ApiError {}
 pub fn classify(code: i64) -> ErrorKind {
     match code {
         40100 | 40133 | 40016 | 40132 | 61000 => ErrorKind::RateLimited,
-        50000 | 50002 | 51000..=51099 | 52000..=52204 | 53102 | 53103 | 60001 | 40200..=40202 | 40700 => {
-            ErrorKind::Transient
+        50000
+        | 50002
+        | 51000..=51099
+        | 52000..=52204
+        | 53102
+        | 53103
+        | 60001
+        | 40200..=40202
+        | 40700 => ErrorKind::Transient,
+        40001 | 40003 | 40008 | 40009 | 40013 | 40014 | 40101..=40131 | 40300..=40302 | 41000 => {
+            ErrorKind::Config
         }
-        40001 | 40003 | 40008 | 40009 | 40013 | 40014 | 40101..=40131 | 40300..=40302 | 41000 => ErrorKind::Config,
         _ => ErrorKind::Rejected,
     }
 }
@@ -115,7 +140,10 @@ mod tests {
             None,
             "report/integrated/get/",
         );
-        assert_eq!(e.invalid_metrics().unwrap(), vec!["voucher_spend", "cash_spend"]);
+        assert_eq!(
+            e.invalid_metrics().unwrap(),
+            vec!["voucher_spend", "cash_spend"]
+        );
         let other = ApiError::from_code(40002, "page_size: must be at most 1000", None, "x/");
         assert!(other.invalid_metrics().is_none());
     }

@@ -26,7 +26,12 @@ impl Pacer {
         let by_minute = Duration::from_secs_f64(60.0 / per_minute.max(1) as f64);
         let now = Instant::now();
         Pacer {
-            state: Mutex::new(State { interval: by_second.max(by_minute), next: now, factor: 1, penalty_until: now }),
+            state: Mutex::new(State {
+                interval: by_second.max(by_minute),
+                next: now,
+                factor: 1,
+                penalty_until: now,
+            }),
         }
     }
 
@@ -72,7 +77,10 @@ mod tests {
         let p = Pacer::new(10, 60);
         assert!(p.reserve().is_zero());
         let second = p.reserve();
-        assert!(second > Duration::from_millis(900) && second <= Duration::from_secs(1), "{second:?}");
+        assert!(
+            second > Duration::from_millis(900) && second <= Duration::from_secs(1),
+            "{second:?}"
+        );
         let third = p.reserve();
         assert!(third > Duration::from_millis(1900), "{third:?}");
     }

@@ -7,15 +7,29 @@ use tiktok_emulator::{EmulatorConfig, Faults, Level};
 
 use crate::support::*;
 
-const ENTITY_STREAMS: &[&str] = &["advertiser_ids", "advertisers", "campaigns", "ad_groups", "ads"];
+const ENTITY_STREAMS: &[&str] = &[
+    "advertiser_ids",
+    "advertisers",
+    "campaigns",
+    "ad_groups",
+    "ads",
+];
 
 fn golden(name: &str, actual: &Value) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var("UPDATE_GOLDEN").is_ok() {
         std::fs::write(&path, serde_json::to_string_pretty(actual).unwrap() + "\n").unwrap();
     }
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)")).unwrap();
-    assert_eq!(actual, &expected, "{name} differs from the golden file; run with UPDATE_GOLDEN=1 if the change is intended");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)"),
+    )
+    .unwrap();
+    assert!(
+        actual == &expected,
+        "{name} differs from the golden file; run with UPDATE_GOLDEN=1 if the change is intended"
+    );
 }
 
 #[test]
@@ -31,21 +45,45 @@ fn spec_matches_golden_file() {
 fn discover_matches_golden_file_and_is_well_formed() {
     let env = Env::new();
     let streams = env.discover(&env.config(json!({})));
-    let names: BTreeSet<&str> = streams.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: BTreeSet<&str> = streams
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names.len(), streams.len(), "unique names");
     for s in &streams {
         let schema = &s["json_schema"];
-        assert!(jsonschema::draft7::meta::is_valid(schema), "{}: not a draft-07 schema", s["name"]);
+        assert!(
+            jsonschema::draft7::meta::is_valid(schema),
+            "{}: not a draft-07 schema",
+            s["name"]
+        );
         let text = schema.to_string();
-        assert!(!text.contains("$ref") && !text.contains("\"allOf\"") && !text.contains("\"not\""), "{}", s["name"]);
+        assert!(
+            !text.contains("$ref") && !text.contains("\"allOf\"") && !text.contains("\"not\""),
+            "{}",
+            s["name"]
+        );
         assert_eq!(schema["additionalProperties"], true);
-        assert!(schema["properties"]["advertiser_id"].is_object(), "{} lacks advertiser_id", s["name"]);
+        assert!(
+            schema["properties"]["advertiser_id"].is_object(),
+            "{} lacks advertiser_id",
+            s["name"]
+        );
     }
     let campaigns = streams.iter().find(|s| s["name"] == "campaigns").unwrap();
     assert_eq!(campaigns["default_cursor_field"], json!(["modify_time"]));
-    assert_eq!(campaigns["source_defined_primary_key"], json!([["campaign_id"]]));
-    assert_eq!(campaigns["json_schema"]["properties"]["campaign_id"]["type"], "string");
-    assert_eq!(campaigns["json_schema"]["properties"]["modify_time"]["airbyte_type"], "timestamp_with_timezone");
+    assert_eq!(
+        campaigns["source_defined_primary_key"],
+        json!([["campaign_id"]])
+    );
+    assert_eq!(
+        campaigns["json_schema"]["properties"]["campaign_id"]["type"],
+        "string"
+    );
+    assert_eq!(
+        campaigns["json_schema"]["properties"]["modify_time"]["airbyte_type"],
+        "timestamp_with_timezone"
+    );
     let catalog = Value::Array(streams);
     golden("catalog.json", &catalog);
 }
@@ -60,7 +98,10 @@ fn check_succeeds_and_names_the_accounts() {
     for a in env.emu.world().advertisers {
         assert!(message.contains(&a.advertiser_id), "{message}");
     }
-    assert_no_secrets(&run, &[&env.emu_config.secret, &env.emu_config.access_token]);
+    assert_no_secrets(
+        &run,
+        &[&env.emu_config.secret, &env.emu_config.access_token],
+    );
 }
 
 #[test]
@@ -72,15 +113,34 @@ fn check_fails_with_a_message_that_says_what_to_fix() {
     let ambiguous = world
         .advertisers
         .iter()
-        .find(|a| world.advertisers.iter().filter(|b| norm(&b.name) == norm(&a.name)).count() > 1)
+        .find(|a| {
+            world
+                .advertisers
+                .iter()
+                .filter(|b| norm(&b.name) == norm(&a.name))
+                .count()
+                > 1
+        })
         .expect("the emulator has colliding names")
         .name
         .clone();
     let cases = vec![
-        (json!({"access_token": "not-a-real-token"}), "access token is invalid"),
-        (json!({"secret": "wrong-secret-value"}), "App ID or the Secret"),
-        (json!({"accounts": "No Such Shop"}), "'No Such Shop' is not among"),
-        (json!({"accounts": ambiguous.to_uppercase()}), "matches several accounts"),
+        (
+            json!({"access_token": "not-a-real-token"}),
+            "access token is invalid",
+        ),
+        (
+            json!({"secret": "wrong-secret-value"}),
+            "App ID or the Secret",
+        ),
+        (
+            json!({"accounts": "No Such Shop"}),
+            "'No Such Shop' is not among",
+        ),
+        (
+            json!({"accounts": ambiguous.to_uppercase()}),
+            "matches several accounts",
+        ),
         (json!({"start_date": "yesterday"}), "'start_date'"),
     ];
     for (extra, expected) in cases {
@@ -89,12 +149,22 @@ fn check_fails_with_a_message_that_says_what_to_fix() {
         let (status, message) = run.connection_status();
         assert_eq!(status, "FAILED", "{extra}");
         assert!(message.contains(expected), "{extra}: {message}");
-        assert_no_secrets(&run, &["wrong-secret-value", &env.emu_config.secret, &env.emu_config.access_token]);
+        assert_no_secrets(
+            &run,
+            &[
+                "wrong-secret-value",
+                &env.emu_config.secret,
+                &env.emu_config.access_token,
+            ],
+        );
     }
     // An unknown name lists what the token can reach.
     let run = env.check(&env.config(json!({"accounts": "No Such Shop"})));
     let (_, message) = run.connection_status();
-    assert!(message.contains(&world.advertisers[0].advertiser_id), "{message}");
+    assert!(
+        message.contains(&world.advertisers[0].advertiser_id),
+        "{message}"
+    );
 }
 
 #[test]
@@ -115,11 +185,17 @@ fn check_with_a_used_auth_code_says_to_authorize_again() {
 
 #[test]
 fn sandbox_needs_account_ids() {
-    let env = Env::with(EmulatorConfig { sandbox: true, ..EmulatorConfig::default() });
+    let env = Env::with(EmulatorConfig {
+        sandbox: true,
+        ..EmulatorConfig::default()
+    });
     let run = env.check(&env.config(json!({"environment": "sandbox"})));
     let (status, message) = run.connection_status();
     assert_eq!(status, "FAILED");
-    assert!(message.contains("sandbox") && message.contains("IDs"), "{message}");
+    assert!(
+        message.contains("sandbox") && message.contains("IDs"),
+        "{message}"
+    );
     let id = env.emu.world().advertisers[0].advertiser_id.clone();
     let run = env.check(&env.config(json!({"environment": "sandbox", "accounts": id})));
     assert_eq!(run.connection_status().0, "SUCCEEDED", "{}", run.stdout);
@@ -127,9 +203,21 @@ fn sandbox_needs_account_ids() {
 
 fn live_counts(env: &Env, include_deleted: bool) -> (usize, usize, usize) {
     let w = env.emu.world();
-    let c = w.campaigns.iter().filter(|c| include_deleted || c.deleted_at.is_none()).count();
-    let g = w.adgroups.iter().filter(|g| include_deleted || w.adgroup_effective_deleted_at(g).is_none()).count();
-    let a = w.ads.iter().filter(|a| include_deleted || w.ad_effective_deleted_at(a).is_none()).count();
+    let c = w
+        .campaigns
+        .iter()
+        .filter(|c| include_deleted || c.deleted_at.is_none())
+        .count();
+    let g = w
+        .adgroups
+        .iter()
+        .filter(|g| include_deleted || w.adgroup_effective_deleted_at(g).is_none())
+        .count();
+    let a = w
+        .ads
+        .iter()
+        .filter(|a| include_deleted || w.ad_effective_deleted_at(a).is_none())
+        .count();
     (c, g, a)
 }
 
@@ -159,11 +247,22 @@ fn full_refresh_reads_every_entity_with_valid_records_and_protocol() {
     let mut counted = std::collections::BTreeMap::<String, u64>::new();
     for l in &run.lines {
         match l["type"].as_str().unwrap() {
-            "RECORD" => *counted.entry(l["record"]["stream"].as_str().unwrap().into()).or_default() += 1,
+            "RECORD" => {
+                *counted
+                    .entry(l["record"]["stream"].as_str().unwrap().into())
+                    .or_default() += 1
+            }
             "STATE" => {
-                let s = l["state"]["stream"]["stream_descriptor"]["name"].as_str().unwrap().to_string();
+                let s = l["state"]["stream"]["stream_descriptor"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
                 let n = counted.insert(s.clone(), 0).unwrap_or(0);
-                assert_eq!(l["state"]["sourceStats"]["recordCount"].as_f64(), Some(n as f64), "{s}");
+                assert_eq!(
+                    l["state"]["sourceStats"]["recordCount"].as_f64(),
+                    Some(n as f64),
+                    "{s}"
+                );
                 seen.insert(s);
             }
             _ => {}
@@ -172,9 +271,18 @@ fn full_refresh_reads_every_entity_with_valid_records_and_protocol() {
     assert_eq!(seen.len(), ENTITY_STREAMS.len());
     // Every deleted thing stays hidden without include_deleted.
     for r in run.records("ads") {
-        assert!(!r["secondary_status"].as_str().unwrap_or("").contains("DELETE"), "{r}");
+        assert!(
+            !r["secondary_status"]
+                .as_str()
+                .unwrap_or("")
+                .contains("DELETE"),
+            "{r}"
+        );
     }
-    assert_no_secrets(&run, &[&env.emu_config.secret, &env.emu_config.access_token]);
+    assert_no_secrets(
+        &run,
+        &[&env.emu_config.secret, &env.emu_config.access_token],
+    );
 }
 
 #[test]
@@ -187,7 +295,13 @@ fn incremental_second_run_emits_exactly_the_changed_entities_per_account() {
     let state = first.final_state();
 
     env.emu.advance(chrono::Duration::hours(2));
-    let ids: Vec<String> = env.emu.world().advertisers.iter().map(|a| a.advertiser_id.clone()).collect();
+    let ids: Vec<String> = env
+        .emu
+        .world()
+        .advertisers
+        .iter()
+        .map(|a| a.advertiser_id.clone())
+        .collect();
     let modified = env.emu.modify_entities(&ids[0], Level::Campaign, 1);
     let added = env.emu.add_entities(&ids[1], Level::AdGroup, 2);
     let deleted = env.emu.delete_entities(&ids[2], Level::Ad, 1);
@@ -197,18 +311,45 @@ fn incremental_second_run_emits_exactly_the_changed_entities_per_account() {
     let second = env.read(&config, &catalog, Some(&state));
     assert_eq!(second.code, 0, "{}", second.stdout);
     let got = |s: &str, key: &str| -> BTreeSet<String> {
-        second.records(s).iter().map(|r| r[key].as_str().unwrap().to_string()).collect()
+        second
+            .records(s)
+            .iter()
+            .map(|r| r[key].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(got("campaigns", "campaign_id"), modified.iter().cloned().collect());
-    assert_eq!(got("ad_groups", "adgroup_id"), added.iter().cloned().collect());
+    assert_eq!(
+        got("campaigns", "campaign_id"),
+        modified.iter().cloned().collect()
+    );
+    assert_eq!(
+        got("ad_groups", "adgroup_id"),
+        added.iter().cloned().collect()
+    );
     assert_eq!(got("ads", "ad_id"), deleted.iter().cloned().collect());
     let deleted_ad = second.records("ads")[0];
-    assert!(deleted_ad["secondary_status"].as_str().unwrap().contains("DELETE"), "{deleted_ad}");
-    assert!(second.all_records().iter().all(|(_, r)| r["advertiser_id"] != json!(untouched)));
+    assert!(
+        deleted_ad["secondary_status"]
+            .as_str()
+            .unwrap()
+            .contains("DELETE"),
+        "{deleted_ad}"
+    );
+    assert!(second
+        .all_records()
+        .iter()
+        .all(|(_, r)| r["advertiser_id"] != json!(untouched)));
     // ads used TikTok's own modified_after filter.
-    let ad_requests: Vec<_> = env.emu.requests().into_iter().filter(|r| r.path.ends_with("/ad/get/")).collect();
+    let ad_requests: Vec<_> = env
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/ad/get/"))
+        .collect();
     assert!(!ad_requests.is_empty());
-    assert!(ad_requests.iter().all(|r| r.params.get("filtering").is_some_and(|f| f.contains("modified_after"))));
+    assert!(ad_requests.iter().all(|r| r
+        .params
+        .get("filtering")
+        .is_some_and(|f| f.contains("modified_after"))));
 
     // A third run with nothing changed emits nothing.
     let third = env.read(&config, &catalog, Some(&second.final_state()));
@@ -228,10 +369,18 @@ fn an_account_added_later_starts_from_the_start_date_and_removed_ones_keep_their
     let second = env.read(&config, &catalog, Some(&state));
     assert_eq!(second.code, 0, "{}", second.stdout);
     let world = env.emu.world();
-    let expected: BTreeSet<String> =
-        world.campaigns.iter().filter(|c| c.advertiser_id == new_id && c.deleted_at.is_none()).map(|c| c.campaign_id.clone()).collect();
+    let expected: BTreeSet<String> = world
+        .campaigns
+        .iter()
+        .filter(|c| c.advertiser_id == new_id && c.deleted_at.is_none())
+        .map(|c| c.campaign_id.clone())
+        .collect();
     assert!(!expected.is_empty());
-    let got: BTreeSet<String> = second.records("campaigns").iter().map(|r| r["campaign_id"].as_str().unwrap().to_string()).collect();
+    let got: BTreeSet<String> = second
+        .records("campaigns")
+        .iter()
+        .map(|r| r["campaign_id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(got, expected);
     // Restricting to one account keeps the others' cursors in the state.
     let only = env.config(json!({"accounts": new_id}));
@@ -251,26 +400,58 @@ fn include_deleted_on_and_off_across_accounts() {
         let run = env.read(&config, &catalog, None);
         assert_eq!(run.code, 0);
         let (c, g, a) = live_counts(&env, include);
-        assert_eq!((run.records("campaigns").len(), run.records("ad_groups").len(), run.records("ads").len()), (c, g, a), "include_deleted={include}");
+        assert_eq!(
+            (
+                run.records("campaigns").len(),
+                run.records("ad_groups").len(),
+                run.records("ads").len()
+            ),
+            (c, g, a),
+            "include_deleted={include}"
+        );
         // Every account got its live entities, and (when on) its deleted ones, exactly once.
         for adv in &world.advertisers {
             let want: BTreeSet<&str> = world
                 .ads
                 .iter()
-                .filter(|x| x.advertiser_id == adv.advertiser_id && (include || world.ad_effective_deleted_at(x).is_none()))
+                .filter(|x| {
+                    x.advertiser_id == adv.advertiser_id
+                        && (include || world.ad_effective_deleted_at(x).is_none())
+                })
                 .map(|x| x.ad_id.as_str())
                 .collect();
-            let got: Vec<&str> = run.records("ads").iter().filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str()).map(|r| r["ad_id"].as_str().unwrap()).collect();
-            assert_eq!(got.len(), want.len(), "duplicates for {}", adv.advertiser_id);
+            let got: Vec<&str> = run
+                .records("ads")
+                .iter()
+                .filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str())
+                .map(|r| r["ad_id"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "duplicates for {}",
+                adv.advertiser_id
+            );
             assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), want);
         }
         // Each request carries its own filter: deleted filters exactly when asked for.
-        for r in env.emu.requests().iter().filter(|r| r.path.ends_with("campaign/get/")) {
-            let has = r.params.get("filtering").is_some_and(|f| f.contains("STATUS_ALL"));
+        for r in env
+            .emu
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("campaign/get/"))
+        {
+            let has = r
+                .params
+                .get("filtering")
+                .is_some_and(|f| f.contains("STATUS_ALL"));
             assert_eq!(has, include, "{:?}", r.params);
         }
     }
-    assert!(world.campaigns.iter().any(|c| c.deleted_at.is_some()), "the emulator has deleted campaigns");
+    assert!(
+        world.campaigns.iter().any(|c| c.deleted_at.is_some()),
+        "the emulator has deleted campaigns"
+    );
 }
 
 #[test]
@@ -295,8 +476,15 @@ fn auth_code_flow_ends_in_a_control_message_and_the_next_run_uses_the_token() {
     let next = env.read(&stored, &catalog, None);
     assert_eq!(next.code, 0, "{}", next.stdout);
     assert!(next.of_type("CONTROL").is_empty());
-    assert!(env.emu.requests().iter().all(|r| !r.path.contains("access_token")));
-    assert_eq!(next.records("campaigns").len(), run.records("campaigns").len());
+    assert!(env
+        .emu
+        .requests()
+        .iter()
+        .all(|r| !r.path.contains("access_token")));
+    assert_eq!(
+        next.records("campaigns").len(),
+        run.records("campaigns").len()
+    );
 }
 
 #[test]
@@ -307,21 +495,50 @@ fn reads_the_official_connectors_state() {
     let world = env.emu.world();
     let a = &world.advertisers[0].advertiser_id;
     // Cursor just before the newest campaign of account a: only that one (and ties after) come back.
-    let mut mine: Vec<_> = world.campaigns.iter().filter(|c| &c.advertiser_id == a && c.deleted_at.is_none()).collect();
+    let mut mine: Vec<_> = world
+        .campaigns
+        .iter()
+        .filter(|c| &c.advertiser_id == a && c.deleted_at.is_none())
+        .collect();
     mine.sort_by_key(|c| c.modify_time);
     let newest = mine.last().unwrap();
-    let cursor = (newest.modify_time - chrono::Duration::seconds(1)).format("%Y-%m-%d %H:%M:%SZ").to_string();
+    let cursor = (newest.modify_time - chrono::Duration::seconds(1))
+        .format("%Y-%m-%d %H:%M:%SZ")
+        .to_string();
     let state = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "campaigns"}, "stream_state": {
         "use_global_cursor": false, "lookback_window": 3,
         "states": [{"partition": {"advertiser_id": a, "parent_slice": {}}, "cursor": {"modify_time": cursor}}]}}}]);
     let run = env.read(&config, &catalog, Some(&state));
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let for_a: Vec<&str> = run.records("campaigns").iter().filter(|r| r["advertiser_id"] == a.as_str()).map(|r| r["campaign_id"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = mine.iter().filter(|c| c.modify_time > newest.modify_time - chrono::Duration::seconds(1)).map(|c| c.campaign_id.as_str()).collect();
-    assert_eq!(for_a.into_iter().collect::<BTreeSet<_>>(), expected.into_iter().collect::<BTreeSet<_>>());
+    let for_a: Vec<&str> = run
+        .records("campaigns")
+        .iter()
+        .filter(|r| r["advertiser_id"] == a.as_str())
+        .map(|r| r["campaign_id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = mine
+        .iter()
+        .filter(|c| c.modify_time > newest.modify_time - chrono::Duration::seconds(1))
+        .map(|c| c.campaign_id.as_str())
+        .collect();
+    assert_eq!(
+        for_a.into_iter().collect::<BTreeSet<_>>(),
+        expected.into_iter().collect::<BTreeSet<_>>()
+    );
     // Accounts without a partition in the old state read everything.
-    let others = run.records("campaigns").iter().filter(|r| r["advertiser_id"] != a.as_str()).count();
-    assert_eq!(others, world.campaigns.iter().filter(|c| &c.advertiser_id != a && c.deleted_at.is_none()).count());
+    let others = run
+        .records("campaigns")
+        .iter()
+        .filter(|r| r["advertiser_id"] != a.as_str())
+        .count();
+    assert_eq!(
+        others,
+        world
+            .campaigns
+            .iter()
+            .filter(|c| &c.advertiser_id != a && c.deleted_at.is_none())
+            .count()
+    );
 }
 
 #[test]
@@ -345,13 +562,31 @@ fn faults_during_a_sync_do_not_change_the_records() {
         },
         ..EmulatorConfig::default()
     });
-    let run = faulty.read(&faulty.config(json!({"include_deleted": true})), &catalog, None);
+    let run = faulty.read(
+        &faulty.config(json!({"include_deleted": true})),
+        &catalog,
+        None,
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let strip = |r: &Run| -> BTreeSet<String> { r.all_records().iter().map(|(s, d)| format!("{s}:{d}")).collect() };
+    let strip = |r: &Run| -> BTreeSet<String> {
+        r.all_records()
+            .iter()
+            .map(|(s, d)| format!("{s}:{d}"))
+            .collect()
+    };
     assert_eq!(strip(&run), strip(&reference));
-    assert!(faulty.emu.requests().iter().any(|r| r.fault.is_some()), "faults were injected");
-    assert!(run.of_type("LOG").iter().any(|l| l["log"]["message"].as_str().unwrap().contains("retrying")));
-    assert_no_secrets(&run, &[&faulty.emu_config.secret, &faulty.emu_config.access_token]);
+    assert!(
+        faulty.emu.requests().iter().any(|r| r.fault.is_some()),
+        "faults were injected"
+    );
+    assert!(run
+        .of_type("LOG")
+        .iter()
+        .any(|l| l["log"]["message"].as_str().unwrap().contains("retrying")));
+    assert_no_secrets(
+        &run,
+        &[&faulty.emu_config.secret, &faulty.emu_config.access_token],
+    );
 }
 
 #[test]
@@ -363,21 +598,83 @@ fn bad_input_gives_a_config_error_trace_and_a_non_zero_exit() {
     let run = env.read(&config, &bad_catalog, None);
     assert_ne!(run.code, 0);
     assert_eq!(run.errors()[0]["failure_type"], "config_error");
-    assert!(run.errors()[0]["message"].as_str().unwrap().contains("__AIRBYTE__stream_that_does_not_exist"));
+    assert!(run.errors()[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("__AIRBYTE__stream_that_does_not_exist"));
 
     let catalog = env.catalog(&config, &["campaigns"], true);
     let run = env.read(&config, &catalog, Some(&json!({"nonsense": 5})));
     assert_ne!(run.code, 0);
     assert_eq!(run.errors()[0]["failure_type"], "config_error");
 
-    let run = env.read(&env.config(json!({"attribution_window": -1})), &catalog, None);
+    let run = env.read(
+        &env.config(json!({"attribution_window": -1})),
+        &catalog,
+        None,
+    );
     assert_ne!(run.code, 0);
-    assert!(run.errors()[0]["message"].as_str().unwrap().contains("attribution_window"));
+    assert!(run.errors()[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("attribution_window"));
 
     // A revoked token mid-life: config error, nothing secret printed.
     env.emu.revoke_token(&env.emu_config.access_token);
     let run = env.read(&config, &catalog, None);
     assert_ne!(run.code, 0);
     assert_eq!(run.errors()[0]["failure_type"], "config_error");
-    assert_no_secrets(&run, &[&env.emu_config.secret, &env.emu_config.access_token]);
+    assert_no_secrets(
+        &run,
+        &[&env.emu_config.secret, &env.emu_config.access_token],
+    );
+}
+
+#[test]
+fn a_change_in_the_same_second_as_the_cursor_is_read_once() {
+    let env = Env::new();
+    let config = env.config(json!({}));
+    let catalog = env.catalog(&config, &["campaigns"], true);
+    let first = env.read(&config, &catalog, None);
+    let world = env.emu.world();
+    let live = |id: &str| {
+        world
+            .campaigns
+            .iter()
+            .filter(|c| c.advertiser_id == id && c.deleted_at.is_none())
+            .count()
+    };
+    let a = world
+        .advertisers
+        .iter()
+        .map(|x| x.advertiser_id.clone())
+        .find(|id| live(id) >= 2)
+        .expect("an account with two live campaigns");
+    env.emu.advance(chrono::Duration::hours(1));
+    let x = env.emu.modify_entities(&a, Level::Campaign, 1);
+    let second = env.read(&config, &catalog, Some(&first.final_state()));
+    let ids = |r: &Run| -> Vec<String> {
+        r.records("campaigns")
+            .iter()
+            .map(|c| c["campaign_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&second), x);
+    // Same clock second: another campaign changes after the sync read the first one.
+    let y: Vec<String> = env.emu.mutate(|w, now| {
+        let c = w
+            .campaigns
+            .iter_mut()
+            .find(|c| c.advertiser_id == a && c.deleted_at.is_none() && !x.contains(&c.campaign_id))
+            .expect("another live campaign");
+        c.modify_time = now;
+        vec![c.campaign_id.clone()]
+    });
+    let third = env.read(&config, &catalog, Some(&second.final_state()));
+    let got = ids(&third);
+    assert!(
+        got.contains(&y[0]),
+        "the change in the cursor's second was read: {got:?}"
+    );
+    assert_eq!(got, y, "and the one read before is not read again");
 }

@@ -10,20 +10,32 @@ use tiktok_emulator::{EmulatorConfig, ReportRow};
 use crate::support::*;
 
 const BREAKDOWNS: &[&str] = &["country_code", "age", "gender", "platform", "province_id"];
-const IDS: &[(&str, &str)] =
-    &[("ad_id", "AUCTION_AD"), ("adgroup_id", "AUCTION_ADGROUP"), ("campaign_id", "AUCTION_CAMPAIGN"), ("advertiser_id", "AUCTION_ADVERTISER")];
+const IDS: &[(&str, &str)] = &[
+    ("ad_id", "AUCTION_AD"),
+    ("adgroup_id", "AUCTION_ADGROUP"),
+    ("campaign_id", "AUCTION_CAMPAIGN"),
+    ("advertiser_id", "AUCTION_ADVERTISER"),
+];
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
 fn emulator_at(now: &str) -> Env {
-    Env::with(EmulatorConfig { now: at(now), ..EmulatorConfig::default() })
+    Env::with(EmulatorConfig {
+        now: at(now),
+        ..EmulatorConfig::default()
+    })
 }
 
 fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
     let w = env.emu.world();
-    let tz: chrono_tz::Tz = w.advertiser(advertiser_id).unwrap().timezone.parse().unwrap();
+    let tz: chrono_tz::Tz = w
+        .advertiser(advertiser_id)
+        .unwrap()
+        .timezone
+        .parse()
+        .unwrap();
     env.emu.now().with_timezone(&tz).date_naive()
 }
 
@@ -39,23 +51,90 @@ struct Shape {
 fn shape(stream: &Value) -> Shape {
     let name = stream["name"].as_str().unwrap();
     let props = stream["json_schema"]["properties"].as_object().unwrap();
-    let pk: Vec<String> = stream["source_defined_primary_key"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap().to_string()).collect();
-    let (id, level) = IDS.iter().find(|(id, _)| pk.iter().any(|k| k == id) && (*id != "advertiser_id" || !pk.iter().any(|k| k.ends_with("_id") && k != "advertiser_id"))).unwrap();
+    let pk: Vec<String> = stream["source_defined_primary_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_str().unwrap().to_string())
+        .collect();
+    let (id, level) = IDS
+        .iter()
+        .find(|(id, _)| {
+            pk.iter().any(|k| k == id)
+                && (*id != "advertiser_id"
+                    || !pk
+                        .iter()
+                        .any(|k| k.ends_with("_id") && k != "advertiser_id"))
+        })
+        .unwrap();
     let mut dims = vec![id.to_string()];
     for t in ["stat_time_day", "stat_time_hour"] {
         if props.contains_key(t) {
             dims.push(t.into());
         }
     }
-    dims.extend(pk.iter().filter(|k| BREAKDOWNS.contains(&k.as_str())).cloned());
-    let metrics: Vec<String> = props.keys().filter(|k| !dims.contains(k) && *k != "advertiser_id").cloned().collect();
-    let audience = name.contains("audience") || dims.iter().any(|d| ["age", "gender", "platform", "province_id"].contains(&d.as_str()));
+    dims.extend(
+        pk.iter()
+            .filter(|k| BREAKDOWNS.contains(&k.as_str()))
+            .cloned(),
+    );
+    let metrics: Vec<String> = props
+        .keys()
+        .filter(|k| !dims.contains(k) && *k != "advertiser_id")
+        .cloned()
+        .collect();
+    let audience = name.contains("audience")
+        || dims
+            .iter()
+            .any(|d| ["age", "gender", "platform", "province_id"].contains(&d.as_str()));
     let lifetime = name.ends_with("_lifetime") && !audience;
-    Shape { report_type: if audience { "AUDIENCE" } else { "BASIC" }, data_level: level, dimensions: dims, metrics, lifetime }
+    Shape {
+        report_type: if audience { "AUDIENCE" } else { "BASIC" },
+        data_level: level,
+        dimensions: dims,
+        metrics,
+        lifetime,
+    }
 }
 
-/// The emulator's rows for a stream over [start, end] for one account.
-fn truth(env: &Env, stream: &Value, account: &str, start: NaiveDate, end: NaiveDate, include_deleted: bool) -> Vec<ReportRow> {
+/// The emulator's rows for a stream over [start, end] for one account, asked in spans TikTok allows.
+fn truth(
+    env: &Env,
+    stream: &Value,
+    account: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    include_deleted: bool,
+) -> Vec<ReportRow> {
+    let s = shape(stream);
+    let step = if s.dimensions.iter().any(|d| d == "stat_time_hour") {
+        1
+    } else if s.dimensions.iter().any(|d| d == "stat_time_day") {
+        30
+    } else {
+        365
+    };
+    if s.lifetime || (end - start).num_days() < step {
+        return truth_span(env, stream, account, start, end, include_deleted);
+    }
+    let mut rows = Vec::new();
+    let mut from = start;
+    while from <= end {
+        let to = (from + Duration::days(step - 1)).min(end);
+        rows.extend(truth_span(env, stream, account, from, to, include_deleted));
+        from = to + Duration::days(1);
+    }
+    rows
+}
+
+fn truth_span(
+    env: &Env,
+    stream: &Value,
+    account: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    include_deleted: bool,
+) -> Vec<ReportRow> {
     let s = shape(stream);
     let dims = json!(s.dimensions).to_string();
     let metrics = json!(s.metrics).to_string();
@@ -81,10 +160,14 @@ fn truth(env: &Env, stream: &Value, account: &str, start: NaiveDate, end: NaiveD
     };
     let filter;
     if let (true, Some(f)) = (include_deleted, field) {
-        filter = json!([{"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}]).to_string();
+        filter =
+            json!([{"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}])
+                .to_string();
         params.push(("filtering", &filter));
     }
-    env.emu.report_truth(&params).unwrap_or_else(|e| panic!("truth for {}: {e:?}", stream["name"]))
+    env.emu
+        .report_truth(&params)
+        .unwrap_or_else(|e| panic!("truth for {}: {e:?}", stream["name"]))
 }
 
 /// A truth row as the connector should emit it: the key (dimension values) and the metric texts.
@@ -104,7 +187,11 @@ fn row_key(dims: &BTreeMap<String, String>, s: &Shape) -> String {
 }
 
 fn record_key(r: &Value, s: &Shape) -> String {
-    s.dimensions.iter().map(|d| r[d].as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join("|")
+    s.dimensions
+        .iter()
+        .map(|d| r[d].as_str().unwrap_or("").to_string())
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// Metric equality without floats: the record's JSON number text must equal TikTok's text
@@ -115,7 +202,9 @@ fn same_metric(record: &Value, text: &str) -> bool {
         Value::String(s) => s == text,
         Value::Number(n) => {
             let got = n.to_string();
-            got == text || text.strip_suffix(".00").is_some_and(|t| t == got) || text.strip_suffix(".0").is_some_and(|t| t == got)
+            got == text
+                || text.strip_suffix(".00").is_some_and(|t| t == got)
+                || text.strip_suffix(".0").is_some_and(|t| t == got)
         }
         _ => false,
     }
@@ -126,15 +215,33 @@ fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[Report
     let name = stream["name"].as_str().unwrap();
     let s = shape(stream);
     let mut got: BTreeMap<String, &Value> = BTreeMap::new();
-    for r in run.records(name).into_iter().filter(|r| r["advertiser_id"] == account) {
-        assert!(got.insert(record_key(r, &s), r).is_none(), "{name}: duplicate record {r}");
+    for r in run
+        .records(name)
+        .into_iter()
+        .filter(|r| r["advertiser_id"] == account)
+    {
+        assert!(
+            got.insert(record_key(r, &s), r).is_none(),
+            "{name}: duplicate record {r}"
+        );
     }
-    let want: BTreeMap<String, &ReportRow> = rows.iter().map(|r| (row_key(&r.dimensions, &s), r)).collect();
-    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{name}, account {account}: rows differ");
+    let want: BTreeMap<String, &ReportRow> = rows
+        .iter()
+        .map(|r| (row_key(&r.dimensions, &s), r))
+        .collect();
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{name}, account {account}: rows differ"
+    );
     for (k, row) in want {
         for (m, text) in &row.metrics {
             if s.metrics.contains(m) {
-                assert!(same_metric(&got[&k][m], text), "{name} {k}: {m} is {} but TikTok said {text:?}", got[&k][m]);
+                assert!(
+                    same_metric(&got[&k][m], text),
+                    "{name} {k}: {m} is {} but TikTok said {text:?}",
+                    got[&k][m]
+                );
             }
         }
     }
@@ -144,26 +251,49 @@ fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
     env.emu
         .requests()
         .into_iter()
-        .filter(|r| r.path.ends_with("report/integrated/get/") && r.params.get("advertiser_id").map(String::as_str) == Some(account))
+        .filter(|r| {
+            r.path.ends_with("report/integrated/get/")
+                && r.params.get("advertiser_id").map(String::as_str) == Some(account)
+        })
         .map(|r| r.params.into_iter().collect())
         .collect()
 }
 
 fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
-    catalog["streams"].as_array().unwrap().iter().find(|s| s["stream"]["name"] == name).map(|s| &s["stream"]).unwrap()
+    catalog["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stream"]["name"] == name)
+        .map(|s| &s["stream"])
+        .unwrap()
 }
 
 #[test]
 fn every_report_stream_equals_the_emulators_truth() {
     let env = Env::new();
     let config = env.config(json!({}));
-    let all: Vec<String> = env.discover(&config).iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
-    let reports: Vec<&str> = all.iter().map(String::as_str).filter(|n| n.contains("report")).collect();
-    assert!(reports.len() >= 35, "{reports:?}");
+    let all: Vec<String> = env
+        .discover(&config)
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    let reports: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.contains("report"))
+        .collect();
+    assert!(reports.len() >= 30, "{reports:?}");
     let catalog = env.catalog(&config, &reports, false);
     let run = env.read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.of_type("LOG").iter().all(|l| !l["log"]["message"].as_str().unwrap().contains("does not accept")), "a built-in stream asked for a metric TikTok rejects");
+    assert!(
+        run.of_type("LOG").iter().all(|l| !l["log"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not accept")),
+        "a built-in stream asked for a metric TikTok rejects"
+    );
     validate_records(&catalog, &run);
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
     let mut non_empty = 0;
@@ -176,7 +306,10 @@ fn every_report_stream_equals_the_emulators_truth() {
             assert_matches_truth(&run, stream, &adv.advertiser_id, &rows);
         }
     }
-    assert!(non_empty > reports.len(), "the emulator had data for most streams");
+    assert!(
+        non_empty > reports.len(),
+        "the emulator had data for most streams"
+    );
 }
 
 #[test]
@@ -185,7 +318,11 @@ fn days_follow_each_accounts_time_zone_ahead_and_behind_utc() {
     for now in ["2026-11-20T20:00:00Z", "2026-11-21T03:00:00Z"] {
         let env = emulator_at(now);
         let config = env.config(json!({}));
-        let catalog = env.catalog(&config, &["advertisers_reports_daily", "ads_reports_hourly"], true);
+        let catalog = env.catalog(
+            &config,
+            &["advertisers_reports_daily", "ads_reports_hourly"],
+            true,
+        );
         let run = env.read(&config, &catalog, None);
         assert_eq!(run.code, 0, "{}", run.stdout);
         let world = env.emu.world();
@@ -198,15 +335,36 @@ fn days_follow_each_accounts_time_zone_ahead_and_behind_utc() {
             behind |= today < utc_today;
             for req in requests_for(&env, &adv.advertiser_id) {
                 let end: NaiveDate = req["end_date"].parse().unwrap();
-                assert!(end <= today, "{}: requested {end}, but its today is {today}", adv.advertiser_id);
+                assert!(
+                    end <= today,
+                    "{}: requested {end}, but its today is {today}",
+                    adv.advertiser_id
+                );
             }
             let daily = stream_of(&catalog, "advertisers_reports_daily");
             let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
-            assert_matches_truth(&run, daily, &adv.advertiser_id, &truth(&env, daily, &adv.advertiser_id, start, today, false));
-            let days: BTreeSet<String> = run.records("advertisers_reports_daily").iter().filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str()).map(|r| r["stat_time_day"].as_str().unwrap().to_string()).collect();
-            assert!(days.contains(&today.to_string()), "{}: its today {today} is missing from {days:?}", adv.advertiser_id);
+            assert_matches_truth(
+                &run,
+                daily,
+                &adv.advertiser_id,
+                &truth(&env, daily, &adv.advertiser_id, start, today, false),
+            );
+            let days: BTreeSet<String> = run
+                .records("advertisers_reports_daily")
+                .iter()
+                .filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str())
+                .map(|r| r["stat_time_day"].as_str().unwrap().to_string())
+                .collect();
+            assert!(
+                days.contains(&today.to_string()),
+                "{}: its today {today} is missing from {days:?}",
+                adv.advertiser_id
+            );
         }
-        assert!(ahead || behind, "the emulator's zones put some account on another day at {now}");
+        assert!(
+            ahead || behind,
+            "the emulator's zones put some account on another day at {now}"
+        );
     }
 }
 
@@ -227,20 +385,44 @@ fn incremental_rereads_the_lookback_days_and_carries_late_conversions() {
         let today = local_today(&env, &adv.advertiser_id);
         let first_cursor = today - Duration::days(2);
         let reqs = requests_for(&env, &adv.advertiser_id);
-        let starts: Vec<NaiveDate> = reqs.iter().map(|r| r["start_date"].parse().unwrap()).collect();
-        assert_eq!(starts.iter().min(), Some(&(first_cursor - Duration::days(3))), "{}", adv.advertiser_id);
-        let rows = truth(&env, stream, &adv.advertiser_id, first_cursor - Duration::days(3), today, false);
+        let starts: Vec<NaiveDate> = reqs
+            .iter()
+            .map(|r| r["start_date"].parse().unwrap())
+            .collect();
+        assert_eq!(
+            starts.iter().min(),
+            Some(&(first_cursor - Duration::days(3))),
+            "{}",
+            adv.advertiser_id
+        );
+        let rows = truth(
+            &env,
+            stream,
+            &adv.advertiser_id,
+            first_cursor - Duration::days(3),
+            today,
+            false,
+        );
         assert_matches_truth(&second, stream, &adv.advertiser_id, &rows);
         // The re-read days carry values different from the first run's (conversions arrived late).
         let before: BTreeMap<String, String> = first
             .records("campaigns_reports_daily")
             .iter()
             .filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str())
-            .map(|r| (format!("{}|{}", r["campaign_id"], r["stat_time_day"]), r["conversion"].to_string()))
+            .map(|r| {
+                (
+                    format!("{}|{}", r["campaign_id"], r["stat_time_day"]),
+                    r["conversion"].to_string(),
+                )
+            })
             .collect();
-        for r in second.records("campaigns_reports_daily").iter().filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str()) {
+        for r in second
+            .records("campaigns_reports_daily")
+            .iter()
+            .filter(|r| r["advertiser_id"] == adv.advertiser_id.as_str())
+        {
             if let Some(old) = before.get(&format!("{}|{}", r["campaign_id"], r["stat_time_day"])) {
-                changed += usize::from(*old != r["conversion"].to_string());
+                changed += usize::from(old.as_str() != r["conversion"].to_string().as_str());
             }
         }
     }
@@ -251,7 +433,11 @@ fn incremental_rereads_the_lookback_days_and_carries_late_conversions() {
 fn hourly_streams_are_complete_on_first_and_incremental_runs() {
     let env = Env::new();
     let config = env.config(json!({"attribution_window": 1}));
-    let catalog = env.catalog(&config, &["ads_reports_hourly", "campaigns_reports_hourly"], true);
+    let catalog = env.catalog(
+        &config,
+        &["ads_reports_hourly", "campaigns_reports_hourly"],
+        true,
+    );
     let first = env.read(&config, &catalog, None);
     assert_eq!(first.code, 0, "{}", first.stdout);
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
@@ -259,7 +445,12 @@ fn hourly_streams_are_complete_on_first_and_incremental_runs() {
         let stream = stream_of(&catalog, name);
         for adv in env.emu.world().advertisers {
             let today = local_today(&env, &adv.advertiser_id);
-            assert_matches_truth(&first, stream, &adv.advertiser_id, &truth(&env, stream, &adv.advertiser_id, start, today, false));
+            assert_matches_truth(
+                &first,
+                stream,
+                &adv.advertiser_id,
+                &truth(&env, stream, &adv.advertiser_id, start, today, false),
+            );
         }
     }
     env.emu.advance(Duration::hours(30));
@@ -269,9 +460,18 @@ fn hourly_streams_are_complete_on_first_and_incremental_runs() {
         let stream = stream_of(&catalog, name);
         for adv in env.emu.world().advertisers {
             let today = local_today(&env, &adv.advertiser_id);
-            let old_today = (env.emu.now() - Duration::hours(30)).with_timezone(&adv.timezone.parse::<chrono_tz::Tz>().unwrap()).date_naive();
+            let old_today = (env.emu.now() - Duration::hours(30))
+                .with_timezone(&adv.timezone.parse::<chrono_tz::Tz>().unwrap())
+                .date_naive();
             // Whole days from cursor − 1: every hour of each, none dropped.
-            let rows = truth(&env, stream, &adv.advertiser_id, old_today - Duration::days(1), today, false);
+            let rows = truth(
+                &env,
+                stream,
+                &adv.advertiser_id,
+                old_today - Duration::days(1),
+                today,
+                false,
+            );
             assert_matches_truth(&second, stream, &adv.advertiser_id, &rows);
         }
     }
@@ -279,33 +479,84 @@ fn hourly_streams_are_complete_on_first_and_incremental_runs() {
 
 #[test]
 fn a_query_too_large_is_split_down_to_days() {
-    let env = Env::with(EmulatorConfig { query_too_large_threshold: Some(200_000), ..EmulatorConfig::default() });
-    let config = env.config(json!({"start_date": (env.emu.now() - Duration::days(29)).format("%Y-%m-%d").to_string()}));
+    // Refuse anything heavier than 12 days of every metric over the biggest account's ads.
+    let probe = Env::new();
+    let world = probe.emu.world();
+    let most_ads = world
+        .advertisers
+        .iter()
+        .map(|a| {
+            world
+                .ads
+                .iter()
+                .filter(|x| x.advertiser_id == a.advertiser_id)
+                .count()
+        })
+        .max()
+        .unwrap() as u64;
+    let metrics = shape(stream_of(
+        &probe.catalog(&probe.config(json!({})), &["ads_reports_daily"], false),
+        "ads_reports_daily",
+    ))
+    .metrics
+    .len() as u64;
+    let env = Env::with(EmulatorConfig {
+        query_too_large_threshold: Some(metrics * 12 * most_ads),
+        ..EmulatorConfig::default()
+    });
+    let config = env.config(
+        json!({"start_date": (env.emu.now() - Duration::days(29)).format("%Y-%m-%d").to_string()}),
+    );
     let catalog = env.catalog(&config, &["ads_reports_daily"], false);
     let run = env.read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let too_large = env.emu.requests().iter().filter(|r| r.code == Some(40067)).count();
-    assert!(too_large > 0, "the threshold made TikTok refuse the 30-day request");
+    let too_large = env
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.code == Some(40067))
+        .count();
+    assert!(
+        too_large > 0,
+        "the threshold made TikTok refuse the 30-day request"
+    );
     let stream = stream_of(&catalog, "ads_reports_daily");
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
+    // The truth comes from an emulator with the same seed and clock but no size limit.
     for adv in env.emu.world().advertisers {
         let today = local_today(&env, &adv.advertiser_id);
-        assert_matches_truth(&run, stream, &adv.advertiser_id, &truth(&env, stream, &adv.advertiser_id, start, today, false));
+        assert_matches_truth(
+            &run,
+            stream,
+            &adv.advertiser_id,
+            &truth(&probe, stream, &adv.advertiser_id, start, today, false),
+        );
     }
 }
 
 #[test]
 fn a_metric_tiktok_rejects_is_dropped_with_one_warning() {
-    let env = Env::with(EmulatorConfig { rejected_metrics: vec!["reach".into()], ..EmulatorConfig::default() });
+    let env = Env::with(EmulatorConfig {
+        rejected_metrics: vec!["reach".into()],
+        ..EmulatorConfig::default()
+    });
     let config = env.config(json!({}));
     let catalog = env.catalog(&config, &["campaigns_reports_daily"], false);
     let run = env.read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let warnings: Vec<_> = run.of_type("LOG").into_iter().filter(|l| l["log"]["level"] == "WARN" && l["log"]["message"].as_str().unwrap().contains("reach")).collect();
+    let warnings: Vec<_> = run
+        .of_type("LOG")
+        .into_iter()
+        .filter(|l| {
+            l["log"]["level"] == "WARN" && l["log"]["message"].as_str().unwrap().contains("reach")
+        })
+        .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let records = run.records("campaigns_reports_daily");
     assert!(!records.is_empty());
-    assert!(records.iter().all(|r| r["reach"].is_null() && !r["spend"].is_null()));
+    assert!(records
+        .iter()
+        .all(|r| r["reach"].is_null() && !r["spend"].is_null()));
     validate_records(&catalog, &run);
 }
 
@@ -318,14 +569,33 @@ fn deleted_entities_rows_appear_only_with_include_deleted() {
         .iter()
         .filter(|a| world.ad_effective_deleted_at(a).is_some())
         .map(|a| a.ad_id.clone())
-        .chain(world.adgroups.iter().filter(|g| world.adgroup_effective_deleted_at(g).is_some()).map(|g| g.adgroup_id.clone()))
-        .chain(world.campaigns.iter().filter(|c| c.deleted_at.is_some()).map(|c| c.campaign_id.clone()))
+        .chain(
+            world
+                .adgroups
+                .iter()
+                .filter(|g| world.adgroup_effective_deleted_at(g).is_some())
+                .map(|g| g.adgroup_id.clone()),
+        )
+        .chain(
+            world
+                .campaigns
+                .iter()
+                .filter(|c| c.deleted_at.is_some())
+                .map(|c| c.campaign_id.clone()),
+        )
         .collect();
-    let streams = ["ads_reports_daily", "ad_groups_reports_lifetime", "campaigns_audience_reports_daily", "ads_audience_reports_by_platform_daily", "campaigns_reports_hourly"];
+    let streams = [
+        "ads_reports_daily",
+        "ad_groups_reports_lifetime",
+        "campaigns_audience_reports_daily",
+        "ads_audience_reports_by_platform_daily",
+        "campaigns_reports_hourly",
+    ];
     let start: NaiveDate = (env.emu.now() - Duration::days(30)).date_naive();
     let mut seen_deleted = BTreeSet::new();
     for include in [false, true] {
-        let config = env.config(json!({"include_deleted": include, "start_date": start.to_string()}));
+        let config =
+            env.config(json!({"include_deleted": include, "start_date": start.to_string()}));
         let catalog = env.catalog(&config, &streams, false);
         let run = env.read(&config, &catalog, None);
         assert_eq!(run.code, 0, "{}", run.stdout);
@@ -334,9 +604,18 @@ fn deleted_entities_rows_appear_only_with_include_deleted() {
             let id = shape(stream).dimensions[0].clone();
             for adv in &world.advertisers {
                 let today = local_today(&env, &adv.advertiser_id);
-                let from = if name.ends_with("hourly") { today - Duration::days(10) } else { start };
+                let from = if name.ends_with("hourly") {
+                    today - Duration::days(10)
+                } else {
+                    start
+                };
                 if !name.ends_with("hourly") {
-                    assert_matches_truth(&run, stream, &adv.advertiser_id, &truth(&env, stream, &adv.advertiser_id, from, today, include));
+                    assert_matches_truth(
+                        &run,
+                        stream,
+                        &adv.advertiser_id,
+                        &truth(&env, stream, &adv.advertiser_id, from, today, include),
+                    );
                 }
             }
             for r in run.records(name) {
@@ -348,7 +627,10 @@ fn deleted_entities_rows_appear_only_with_include_deleted() {
             }
         }
     }
-    assert!(seen_deleted.len() >= 3, "deleted rows appeared with include_deleted in {seen_deleted:?}");
+    assert!(
+        seen_deleted.len() >= 3,
+        "deleted rows appeared with include_deleted in {seen_deleted:?}"
+    );
 }
 
 #[test]
@@ -361,19 +643,35 @@ fn a_custom_report_end_to_end() {
     assert_eq!(check.connection_status().0, "SUCCEEDED", "{}", check.stdout);
     let catalog = env.catalog(&config, &["ads_by_platform_daily"], true);
     let stream = stream_of(&catalog, "ads_by_platform_daily");
-    assert_eq!(stream["source_defined_primary_key"], json!([["advertiser_id"], ["ad_id"], ["stat_time_day"], ["platform"]]));
+    assert_eq!(
+        stream["source_defined_primary_key"],
+        json!([
+            ["advertiser_id"],
+            ["ad_id"],
+            ["stat_time_day"],
+            ["platform"]
+        ])
+    );
     let run = env.read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{}", run.stdout);
     validate_records(&catalog, &run);
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
     for adv in env.emu.world().advertisers {
         let today = local_today(&env, &adv.advertiser_id);
-        assert_matches_truth(&run, stream, &adv.advertiser_id, &truth(&env, stream, &adv.advertiser_id, start, today, false));
+        assert_matches_truth(
+            &run,
+            stream,
+            &adv.advertiser_id,
+            &truth(&env, stream, &adv.advertiser_id, start, today, false),
+        );
     }
     // check rejects what TikTok would reject, before any data request.
     let bad = json!([{"name": "bad_one", "report_type": "BASIC", "data_level": "AUCTION_AD", "dimensions": ["age"], "metrics": ["no_such_metric"]}]);
     let run = env.check(&env.config(json!({"custom_reports": bad})));
     let (status, message) = run.connection_status();
     assert_eq!(status, "FAILED");
-    assert!(message.contains("no_such_metric") && message.contains("age"), "{message}");
+    assert!(
+        message.contains("no_such_metric") && message.contains("age"),
+        "{message}"
+    );
 }

@@ -1,0 +1,167 @@
+//! Configuration of one emulator instance. Every knob that changes what the server answers is here,
+//! so a test states its whole scenario in one value.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Deserialize;
+
+/// Which entity level a mutation applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    Campaign,
+    AdGroup,
+    Ad,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "campaign" | "campaigns" => Some(Level::Campaign),
+            "adgroup" | "adgroups" | "ad_group" | "ad_groups" => Some(Level::AdGroup),
+            "ad" | "ads" => Some(Level::Ad),
+            _ => None,
+        }
+    }
+}
+
+/// How the emulator clock moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ClockMode {
+    /// Time stands still unless a test sets or advances it: the default, so tests never see wall time.
+    Fixed,
+    /// Emulated seconds per real second (1.0 = real time); for demos and long-running benchmarks.
+    Advancing { speed: f64 },
+}
+
+/// Injected failures. Each rate is a probability in 0..1; the draw for request number `n` comes
+/// from a PRNG seeded by (`seed`, `n`), so the same request sequence meets the same faults.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    pub seed: u64,
+    /// HTTP 200 with a code from `api_error_codes` (empty = [50000, 50002, 40200, 40700]).
+    pub api_error_rate: f64,
+    pub api_error_codes: Vec<i64>,
+    /// HTTP 200 code 40100, whatever the token bucket says.
+    pub rate_limit_rate: f64,
+    /// HTTP 500/502/503 with an HTML body, as a gateway sends.
+    pub http_5xx_rate: f64,
+    /// The connection is closed (RST) without a response.
+    pub reset_rate: f64,
+    /// A 200 whose JSON body is cut in the middle (Content-Length is the cut length).
+    pub truncated_rate: f64,
+    /// The answer comes after `slow_ms` (to exceed a client's timeout).
+    pub slow_rate: f64,
+    pub slow_ms: u64,
+    /// If non-empty, faults only hit these endpoint paths (e.g. "campaign/get/").
+    pub only_paths: Vec<String>,
+    /// Stop injecting after this many faults, so a test can bound a client's retries.
+    pub max_faults: Option<u64>,
+}
+
+impl Faults {
+    pub fn none() -> Faults {
+        Faults::default()
+    }
+    pub fn is_active(&self) -> bool {
+        self.api_error_rate > 0.0
+            || self.rate_limit_rate > 0.0
+            || self.http_5xx_rate > 0.0
+            || self.reset_rate > 0.0
+            || self.truncated_rate > 0.0
+            || self.slow_rate > 0.0
+    }
+}
+
+/// Extra response latency, uniform in `min_ms..=max_ms`, drawn from the seeded PRNG.
+#[derive(Clone, Debug, Default)]
+pub struct Latency {
+    pub min_ms: u64,
+    pub max_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    pub seed: u64,
+    /// Number of generated advertisers. The first ones cover zones ahead of and behind UTC, several
+    /// currencies, and two names that collide ignoring case and surrounding spaces.
+    pub advertisers: usize,
+    pub campaigns_per_advertiser: usize,
+    pub adgroups_per_campaign: usize,
+    pub ads_per_adgroup: usize,
+    /// Creative assets (images, videos, music, ...) per advertiser.
+    pub assets_per_advertiser: usize,
+    /// Entities are created over this many days before `now`.
+    pub history_days: u32,
+    /// Emulator clock at start.
+    pub now: DateTime<Utc>,
+    pub clock: ClockMode,
+    pub app_id: String,
+    pub secret: String,
+    /// Pre-issued long-term token that reaches every advertiser, including ones added later.
+    pub access_token: String,
+    /// Sandbox: `oauth2/advertiser/get/` is not supported, campaigns have no `secondary_status`,
+    /// and the app limits apply per endpoint path.
+    pub sandbox: bool,
+    /// App-level limits (requests per second / per minute); 0 = unlimited.
+    pub qps: u32,
+    pub qpm: u32,
+    /// Per advertiser and path, requests per second; 0 = unlimited.
+    pub advertiser_qps: u32,
+    pub faults: Faults,
+    pub latency: Latency,
+    /// Passed to the report engine: conversions of an hour keep arriving for this many days.
+    pub late_conversion_days: u32,
+    /// Passed to the report engine: heavier report requests get 40067.
+    pub query_too_large_threshold: Option<u64>,
+    /// Metrics this account may not request: a report asking for any of them gets 40002
+    /// "Please correct the information in invalid metric fields ..." listing them, as TikTok does
+    /// for metrics unavailable to an account (e.g. `cash_spend`, `voucher_spend`).
+    pub rejected_metrics: Vec<String>,
+}
+
+/// 2026-11-20T12:00:00Z, the default start of the emulator clock.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            seed: 42,
+            advertisers: 4,
+            campaigns_per_advertiser: 3,
+            adgroups_per_campaign: 2,
+            ads_per_adgroup: 2,
+            assets_per_advertiser: 5,
+            history_days: 60,
+            now: default_now(),
+            clock: ClockMode::Fixed,
+            app_id: "7100000000000000001".to_string(),
+            secret: "emulator-secret".to_string(),
+            access_token: "emulator-token".to_string(),
+            sandbox: false,
+            qps: 0,
+            qpm: 0,
+            advertiser_qps: 0,
+            faults: Faults::default(),
+            latency: Latency::default(),
+            late_conversion_days: 7,
+            query_too_large_threshold: None,
+            rejected_metrics: Vec::new(),
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// TikTok's sandbox: 1 QPS / 30 QPM per endpoint, no account discovery.
+    pub fn sandbox() -> Self {
+        EmulatorConfig {
+            sandbox: true,
+            qps: 1,
+            qpm: 30,
+            ..EmulatorConfig::default()
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Row enumeration and materialisation. Rows are counted cheaply (a delivery test per ad and
+//! hour, plus the impression split for breakdowns) and only the requested page computes metrics.
+//!
+//! Row order: advertiser (request order), then ID dimension, then time, then breakdown cell
+//! (dimension values in catalog order). TikTok sends rows unsorted; a fixed order makes paging
+//! walk every row exactly once.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::audience::{Cells, Scratch, Targeting};
+use super::catalog::{Attr, Kind, Metric};
+use super::quantity::{add, Lateness, Quantities, NQ, Q};
+use super::query::{Query, TimeDim};
+use super::select::{self, Entity, Selection};
+use super::timeline::{self, Bucket};
+use super::{ReportRow, ReportSettings};
+use crate::model::{Advertiser, World};
+
+/// A row: group, time bucket and breakdown cell (0 without a breakdown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pos {
+    group: usize,
+    bucket: usize,
+    cell: usize,
+}
+
+pub struct Plan<'w, 'q> {
+    q: &'q Query,
+    sel: Selection<'w>,
+    /// Per advertiser of `sel`.
+    buckets: Vec<Vec<Bucket>>,
+    cells: Option<Cells>,
+    /// Per advertiser, per ad: its breakdown weights (empty without a breakdown).
+    targeting: Vec<Vec<Targeting>>,
+    lateness: Lateness,
+    /// Indices of the quantities the requested metrics read; breakdowns split only these.
+    needed: Vec<usize>,
+}
+
+impl<'w, 'q> Plan<'w, 'q> {
+    pub fn new(
+        world: &'w World,
+        q: &'q Query,
+        now: DateTime<Utc>,
+        settings: &ReportSettings,
+    ) -> Self {
+        let sel = select::select(world, q, now, settings.seed);
+        let now_hour = timeline::now_hour(now);
+        let buckets = sel
+            .advertisers
+            .iter()
+            .map(|a| {
+                let first = a.ads.iter().map(|m| m.live.start).min().unwrap_or(now_hour);
+                timeline::buckets(a.tz, q.range, q.time, now_hour, first)
+            })
+            .collect();
+        let cells = (!q.breakdowns.is_empty()).then(|| Cells::new(q.breakdowns.clone()));
+        let targeting = sel
+            .advertisers
+            .iter()
+            .map(|a| match &cells {
+                Some(c) => a
+                    .ads
+                    .iter()
+                    .map(|m| c.targeting(m.key, &a.advertiser.country))
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        Plan {
+            q,
+            sel,
+            buckets,
+            cells,
+            targeting,
+            lateness: Lateness::new(settings.late_conversion_days, now_hour),
+            needed: needed_quantities(&q.metrics),
+        }
+    }
+
+    /// Entities at the data level the filters let through.
+    pub fn entity_count(&self) -> u64 {
+        self.sel.entity_count
+    }
+
+    /// Calls `visit` for every row with data, in row order.
+    fn walk(&self, mut visit: impl FnMut(Pos)) {
+        let mut scratch = Scratch::default();
+        let mut per_cell: Vec<i64> = Vec::new();
+        for (gi, group) in self.sel.groups.iter().enumerate() {
+            let adv = &self.sel.advertisers[group.advertiser];
+            for (bi, bucket) in self.buckets[group.advertiser].iter().enumerate() {
+                let Some(cells) = &self.cells else {
+                    if group
+                        .members
+                        .iter()
+                        .any(|&m| adv.ads[m].delivered_in(&bucket.hours))
+                    {
+                        visit(Pos {
+                            group: gi,
+                            bucket: bi,
+                            cell: 0,
+                        });
+                    }
+                    continue;
+                };
+                per_cell.clear();
+                per_cell.resize(cells.len(), 0);
+                for &m in &group.members {
+                    let ad = &adv.ads[m];
+                    let targeting = &self.targeting[group.advertiser][m];
+                    // Only whether a cell has impressions matters here, so an ad stops adding
+                    // hours once every cell it can reach has some.
+                    for hour in
+                        bucket.hours.start.max(ad.live.start)..bucket.hours.end.min(ad.live.end)
+                    {
+                        if targeting.saturated(&per_cell) {
+                            break;
+                        }
+                        let imp = ad.impressions(hour);
+                        if imp > 0 {
+                            targeting.add_impressions(
+                                cells,
+                                ad.key,
+                                hour,
+                                imp,
+                                &mut per_cell,
+                                &mut scratch,
+                            );
+                        }
+                    }
+                }
+                for (ci, &imp) in per_cell.iter().enumerate() {
+                    if imp > 0 {
+                        visit(Pos {
+                            group: gi,
+                            bucket: bi,
+                            cell: ci,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Quantities of a group over a bucket: one vector per cell, or one without a breakdown (or
+    /// when `by_cell` is false).
+    fn quantities(&self, group: usize, bucket: usize, by_cell: bool) -> Vec<Quantities> {
+        let g = &self.sel.groups[group];
+        let adv = &self.sel.advertisers[g.advertiser];
+        let hours = &self.buckets[g.advertiser][bucket].hours;
+        let cells = self.cells.as_ref().filter(|_| by_cell);
+        let mut acc = vec![[0i64; NQ]; cells.map_or(1, Cells::len)];
+        let mut scratch = Scratch::default();
+        for &m in &g.members {
+            let ad = &adv.ads[m];
+            for hour in hours.start.max(ad.live.start)..hours.end.min(ad.live.end) {
+                let mut q = ad.final_quantities(hour);
+                if q[Q::Impressions as usize] == 0 {
+                    continue;
+                }
+                self.lateness.observe(ad.key, hour, &mut q);
+                match cells {
+                    Some(c) => self.targeting[g.advertiser][m].add_quantities(
+                        c,
+                        ad.key,
+                        hour,
+                        &q,
+                        &self.needed,
+                        &mut acc,
+                        &mut scratch,
+                    ),
+                    None => add(&mut acc[0], &q),
+                }
+            }
+        }
+        acc
+    }
+
+    /// The number of rows and the rows with index in `skip..skip + take`.
+    pub fn page(&self, skip: u64, take: u64) -> (u64, Vec<ReportRow>) {
+        let mut total = 0u64;
+        let mut wanted = Vec::new();
+        self.walk(|pos| {
+            if total >= skip && total - skip < take {
+                wanted.push(pos);
+            }
+            total += 1;
+        });
+        let mut rows = Vec::with_capacity(wanted.len());
+        let mut cached: Option<((usize, usize), Vec<Quantities>)> = None;
+        for pos in wanted {
+            let key = (pos.group, pos.bucket);
+            if cached.as_ref().map(|c| c.0) != Some(key) {
+                cached = Some((key, self.quantities(pos.group, pos.bucket, true)));
+            }
+            if let Some((_, q)) = &cached {
+                rows.push(self.row(pos, &q[pos.cell]));
+            }
+        }
+        (total, rows)
+    }
+
+    /// `total_metrics`: the selection's sums, with the ratios computed from them.
+    pub fn totals(&self) -> BTreeMap<String, String> {
+        let mut sum = [0i64; NQ];
+        for (gi, g) in self.sel.groups.iter().enumerate() {
+            for bi in 0..self.buckets[g.advertiser].len() {
+                add(&mut sum, &self.quantities(gi, bi, false)[0]);
+            }
+        }
+        self.q
+            .metrics
+            .iter()
+            .map(|m| (m.name.to_string(), value(m, &sum, &Entity::default())))
+            .collect()
+    }
+
+    fn row(&self, pos: Pos, q: &Quantities) -> ReportRow {
+        let g = &self.sel.groups[pos.group];
+        let adv = &self.sel.advertisers[g.advertiser];
+        let mut dimensions = BTreeMap::new();
+        if let (Some(name), Some(id)) = (self.q.id_dim, g.id) {
+            dimensions.insert(name.to_string(), id.to_string());
+        }
+        if let Some(label) = &self.buckets[g.advertiser][pos.bucket].label {
+            let name = match self.q.time {
+                TimeDim::Hour => "stat_time_hour",
+                _ => "stat_time_day",
+            };
+            dimensions.insert(name.to_string(), label.clone());
+        }
+        if let Some(cells) = &self.cells {
+            for (name, v) in cells.labels(pos.cell) {
+                dimensions.insert(name.to_string(), v.to_string());
+            }
+        }
+        let mut metrics: BTreeMap<String, String> = self
+            .q
+            .metrics
+            .iter()
+            .map(|m| (m.name.to_string(), value(m, q, &g.entity)))
+            .collect();
+        if self.q.multi {
+            add_account_fields(&mut metrics, adv.advertiser, self.q.utc);
+        }
+        ReportRow {
+            dimensions,
+            metrics,
+        }
+    }
+}
+
+fn needed_quantities(metrics: &[&Metric]) -> Vec<usize> {
+    let mut needed = vec![Q::Impressions as usize];
+    for m in metrics {
+        match m.kind {
+            Kind::Count(q) | Kind::Money(q) => needed.push(q as usize),
+            Kind::Ratio { num, den, .. } => needed.extend([num as usize, den as usize]),
+            Kind::Attr(_) | Kind::Unavailable => {}
+        }
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    needed
+}
+
+/// Multi-advertiser reports say whose row it is and in which currency and zone.
+fn add_account_fields(metrics: &mut BTreeMap<String, String>, adv: &Advertiser, utc: bool) {
+    metrics.insert("advertiser_id".into(), adv.advertiser_id.clone());
+    metrics.insert("currency".into(), adv.currency.clone());
+    let zone = if utc { "UTC" } else { adv.timezone.as_str() };
+    metrics.insert("timezone".into(), zone.to_string());
+}
+
+fn two_decimals(hundredths: i64) -> String {
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// `a / b` rounded half up, for non-negative `a` and positive `b`.
+fn div_round(a: i128, b: i128) -> i128 {
+    (2 * a + b) / (2 * b)
+}
+
+fn value(m: &Metric, q: &Quantities, e: &Entity) -> String {
+    match m.kind {
+        Kind::Count(k) => q[k as usize].to_string(),
+        Kind::Money(k) => two_decimals(q[k as usize]),
+        Kind::Ratio { num, den, mul, div } => {
+            let den = i128::from(q[den as usize]) * i128::from(div);
+            if den == 0 {
+                return "0.00".to_string();
+            }
+            let hundredths = div_round(i128::from(q[num as usize]) * i128::from(mul), den);
+            two_decimals(i64::try_from(hundredths).unwrap_or(i64::MAX))
+        }
+        Kind::Attr(a) => attribute(a, e).unwrap_or_else(|| "-".to_string()),
+        Kind::Unavailable => "-".to_string(),
+    }
+}
+
+fn amount(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+fn is_app(e: &Entity) -> bool {
+    e.campaign.is_some_and(|c| c.objective_type.contains("APP"))
+}
+
+/// The attribute's value for the row's entity; `None` (sent as "-") when the row has no single
+/// entity at that level or the attribute does not apply (app fields of a non-app campaign).
+fn attribute(a: Attr, e: &Entity) -> Option<String> {
+    let c = e.campaign;
+    let g = e.adgroup;
+    let ad = e.ad;
+    let app_key =
+        || c.map(|c| super::quantity::hash_str(&c.campaign_id) % 9_000_000_000 + 1_000_000_000);
+    Some(match a {
+        Attr::CampaignName => c?.campaign_name.clone(),
+        Attr::CampaignId => c?.campaign_id.clone(),
+        Attr::ObjectiveType => c?.objective_type.clone(),
+        Attr::CampaignBudget => amount(c?.budget),
+        Attr::SplitTest => c.map(|_| "CLOSE".to_string())?,
+        Attr::CampaignDedicateType => c.map(|_| "UNSET".to_string())?,
+        Attr::RfCampaignType => c.map(|_| "STANDARD".to_string())?,
+        Attr::AppPromotionType => {
+            c?;
+            if is_app(e) { "APP_INSTALL" } else { "UNSET" }.to_string()
+        }
+        Attr::OptStatus => match (ad, g, c) {
+            (Some(ad), _, _) => ad.operation_status.clone(),
+            (None, Some(g), _) => g.operation_status.clone(),
+            (None, None, Some(c)) => c.operation_status.clone(),
+            _ => return None,
+        },
+        Attr::AdgroupName => g?.adgroup_name.clone(),
+        Attr::AdgroupId => g?.adgroup_id.clone(),
+        Attr::PlacementType => g?.placement_type.clone(),
+        Attr::TtAppId if is_app(e) && g.is_some() => app_key()?.to_string(),
+        Attr::TtAppName if is_app(e) && g.is_some() => format!("App {}", app_key()?),
+        Attr::MobileAppId if is_app(e) && g.is_some() => format!("com.emulator.app{}", app_key()?),
+        Attr::TtAppId | Attr::TtAppName | Attr::MobileAppId => return None,
+        Attr::PromotionType => {
+            g?;
+            if is_app(e) { "APP_ANDROID" } else { "WEBSITE" }.to_string()
+        }
+        Attr::DpaTargetAudienceType | Attr::SmartTarget => g.map(|_| "UNSET".to_string())?,
+        Attr::Budget => amount(g?.budget),
+        Attr::Bid => amount(g?.bid_price),
+        Attr::BidStrategy => if g?.bid_price > 0.0 {
+            "BID_STRATEGY_COST_CAP"
+        } else {
+            "BID_STRATEGY_MAX_CONVERSION"
+        }
+        .to_string(),
+        Attr::BillingEvent => match g?.optimization_goal.as_str() {
+            "CLICK" | "TRAFFIC_LANDING_PAGE_VIEW" => "CPC",
+            "REACH" | "SHOW" => "CPM",
+            "VIDEO_VIEW" | "ENGAGED_VIEW" => "CPV",
+            _ => "OCPM",
+        }
+        .to_string(),
+        Attr::AdName => ad?.ad_name.clone(),
+        Attr::AdText => ad?.ad_text.clone(),
+        Attr::CallToAction => ad?.call_to_action.clone(),
+        Attr::IsSmartCreative => ad.map(|_| "false".to_string())?,
+        Attr::ImageMode => ad?.ad_format.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_round_half_up() {
+        assert_eq!(div_round(5, 2), 3);
+        assert_eq!(div_round(4, 3), 1);
+        assert_eq!(div_round(5, 3), 2);
+        assert_eq!(two_decimals(5), "0.05");
+        assert_eq!(two_decimals(12345), "123.45");
+    }
+}

@@ -1,0 +1,551 @@
+//! HTTP front: routing, parameter decoding, the TikTok envelope, auth, limits, faults, latency and
+//! the request log. Endpoint logic lives in `entities`, `assets`, `auth` and `report`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, Response, StatusCode};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::assets;
+use crate::auth::{self, no_permission, Token};
+use crate::control;
+use crate::entities;
+use crate::faults::{self, Fault};
+use crate::log::{mask_params, LoggedRequest};
+use crate::model::{ApiError, Params, World};
+use crate::net::KillSwitch;
+use crate::params::{self, FieldSelection};
+use crate::report;
+use crate::rng::hash;
+use crate::state::Shared;
+use crate::sync::{lock, read};
+
+pub const API_PREFIX: &str = "/open_api/v1.3/";
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ep {
+    AccessToken,
+    RevokeToken,
+    AdvertiserGet,
+    UserInfo,
+    AdvertiserInfo,
+    CampaignGet,
+    AdgroupGet,
+    AdGet,
+    Report,
+    ImageSearch,
+    ImageInfo,
+    VideoSearch,
+    VideoInfo,
+    MusicGet,
+    PortfolioList,
+    AudienceList,
+    PixelList,
+    PixelEventStats,
+    TtVideoList,
+}
+
+fn route(endpoint: &str) -> Option<(Method, Ep)> {
+    let get = |e| Some((Method::GET, e));
+    match endpoint {
+        "oauth2/access_token/" => Some((Method::POST, Ep::AccessToken)),
+        "oauth2/revoke_token/" => Some((Method::POST, Ep::RevokeToken)),
+        "oauth2/advertiser/get/" => get(Ep::AdvertiserGet),
+        "user/info/" => get(Ep::UserInfo),
+        "advertiser/info/" => get(Ep::AdvertiserInfo),
+        "campaign/get/" => get(Ep::CampaignGet),
+        "adgroup/get/" => get(Ep::AdgroupGet),
+        "ad/get/" => get(Ep::AdGet),
+        "report/integrated/get/" => get(Ep::Report),
+        "file/image/ad/search/" => get(Ep::ImageSearch),
+        "file/image/ad/info/" => get(Ep::ImageInfo),
+        "file/video/ad/search/" => get(Ep::VideoSearch),
+        "file/video/ad/info/" => get(Ep::VideoInfo),
+        "file/music/get/" => get(Ep::MusicGet),
+        "creative/portfolio/list/" => get(Ep::PortfolioList),
+        "dmp/custom_audience/list/" => get(Ep::AudienceList),
+        "pixel/list/" => get(Ep::PixelList),
+        "pixel/event/stats/" => get(Ep::PixelEventStats),
+        "tt_video/list/" => get(Ep::TtVideoList),
+        _ => None,
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(dispatch).with_state(shared)
+}
+
+/// `YYYYMMDDHHMMSS` of the emulator clock + 20 uppercase hex digits from the seeded counter.
+pub fn request_id(seed: u64, n: u64, now: DateTime<Utc>) -> String {
+    let hi = hash(&[seed, n, 0x1D]) & 0xFFFF;
+    let lo = hash(&[seed, n, 0x1E]);
+    format!("{}{hi:04X}{lo:016X}", now.format("%Y%m%d%H%M%S"))
+}
+
+pub fn envelope(code: i64, message: &str, request_id: &str, data: &Value) -> String {
+    let message = serde_json::to_string(message).unwrap_or_else(|_| "\"\"".to_string());
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "{}".to_string());
+    format!(
+        "{{\"code\":{code},\"message\":{message},\"request_id\":\"{request_id}\",\"data\":{data}}}"
+    )
+}
+
+fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn not_found() -> Response<Body> {
+    text(
+        StatusCode::NOT_FOUND,
+        "text/plain; charset=utf-8",
+        "404 page not found".to_string(),
+    )
+}
+
+/// What one API request produced, before it becomes bytes.
+struct Outcome {
+    response: Response<Body>,
+    code: Option<i64>,
+    status: u16,
+    fault: Option<String>,
+}
+
+async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(kill): ConnectInfo<KillSwitch>,
+    req: Request,
+) -> Response<Body> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    if let Some(rest) = path.strip_prefix("/_emulator/") {
+        let body = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .unwrap_or_default();
+        return control::handle(
+            &shared,
+            &parts.method,
+            rest,
+            parts.uri.query().unwrap_or(""),
+            &body,
+        );
+    }
+    let mut params = params::decode_query(parts.uri.query().unwrap_or(""));
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    // A GET body is optional (Airbyte sends `{}`); only a POST body must be valid JSON.
+    let body_error = params::merge_json_body(&mut params, &body).err();
+    let token = parts
+        .headers
+        .get("access-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+
+    let outcome = if path == "/portal/auth" || path == "/marketing_api/auth" {
+        portal(&shared, &parts.method, &params)
+    } else {
+        match path
+            .strip_prefix(API_PREFIX)
+            .and_then(|e| route(e).map(|r| (e, r)))
+        {
+            Some((endpoint, (method, ep))) if method == parts.method => {
+                let body_error = if method == Method::POST {
+                    body_error
+                } else {
+                    None
+                };
+                api(
+                    &shared,
+                    endpoint,
+                    ep,
+                    &params,
+                    token.as_deref(),
+                    body_error,
+                    &kill,
+                )
+                .await
+            }
+            _ => Outcome {
+                response: not_found(),
+                code: None,
+                status: 404,
+                fault: None,
+            },
+        }
+    };
+    shared.log.push(LoggedRequest {
+        method: parts.method.to_string(),
+        path,
+        params: mask_params(&params),
+        code: outcome.code,
+        http_status: outcome.status,
+        latency_ms: started.elapsed().as_millis() as u64,
+        fault: outcome.fault,
+    });
+    outcome.response
+}
+
+fn portal(shared: &Shared, method: &Method, params: &Params) -> Outcome {
+    if method != Method::GET {
+        return Outcome {
+            response: not_found(),
+            code: None,
+            status: 404,
+            fault: None,
+        };
+    }
+    let page = auth::portal_page(params, &shared.app_id, || shared.new_auth_code());
+    let (status, body) = match page {
+        Ok(b) => (StatusCode::OK, b),
+        Err(b) => (StatusCode::BAD_REQUEST, b),
+    };
+    Outcome {
+        response: text(status, "text/html; charset=utf-8", body),
+        code: None,
+        status: status.as_u16(),
+        fault: None,
+    }
+}
+
+async fn api(
+    shared: &Shared,
+    endpoint: &str,
+    ep: Ep,
+    params: &Params,
+    token: Option<&str>,
+    body_error: Option<ApiError>,
+    kill: &KillSwitch,
+) -> Outcome {
+    let n = shared.counter.fetch_add(1, Ordering::SeqCst);
+    let delay = faults::latency_ms(&shared.latency, shared.seed, n);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let fault = lock(&shared.faults).decide(n, endpoint);
+    let fault_name = fault.as_ref().map(|f| f.name().to_string());
+    let now = shared.now();
+    let rid = request_id(shared.seed, n, now);
+    let result = match &fault {
+        Some(Fault::Reset) => {
+            kill.kill();
+            return Outcome {
+                response: text(StatusCode::OK, "application/json", String::new()),
+                code: None,
+                status: 0,
+                fault: fault_name,
+            };
+        }
+        Some(Fault::Http5xx(status)) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+            return Outcome {
+                response: text(status, "text/html", faults::gateway_html(status.as_u16())),
+                code: None,
+                status: status.as_u16(),
+                fault: fault_name,
+            };
+        }
+        Some(Fault::ApiError { code, message }) => Err(ApiError::new(*code, message.clone())),
+        Some(Fault::RateLimit) => {
+            let limit = if shared.qps > 0 { shared.qps } else { 10 };
+            Err(ApiError::new(
+                40100,
+                format!(
+                    "App {} reaches the QPS limit {limit}, current QPS is {}.",
+                    shared.app_id,
+                    limit + 1
+                ),
+            ))
+        }
+        Some(Fault::Slow(ms)) => {
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+            run(shared, endpoint, ep, params, token, body_error, now)
+        }
+        Some(Fault::Truncated) | None => run(shared, endpoint, ep, params, token, body_error, now),
+    };
+    let (code, message, data) = match &result {
+        Ok(data) => (0, "OK", data),
+        Err(e) => (e.code, e.message.as_str(), &json!({})),
+    };
+    let mut body = envelope(code, message, &rid, data);
+    let mut logged_code = Some(code);
+    if fault == Some(Fault::Truncated) {
+        // Cut inside the JSON (never at a char boundary problem: the envelope is mostly ASCII).
+        let mut cut = body.len() / 2;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+        logged_code = None;
+    }
+    let mut response = text(StatusCode::OK, "application/json", body);
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        response.headers_mut().insert("x-tt-logid", v);
+    }
+    Outcome {
+        response,
+        code: logged_code,
+        status: 200,
+        fault: fault_name,
+    }
+}
+
+/// A big report can compute for a while: let the runtime move other connections off this worker.
+fn run(
+    shared: &Shared,
+    endpoint: &str,
+    ep: Ep,
+    params: &Params,
+    token: Option<&str>,
+    body_error: Option<ApiError>,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    if ep == Ep::Report {
+        tokio::task::block_in_place(|| handle(shared, endpoint, ep, params, token, body_error, now))
+    } else {
+        handle(shared, endpoint, ep, params, token, body_error, now)
+    }
+}
+
+/// Auth, limits, advertiser authorization, then the endpoint itself.
+fn handle(
+    shared: &Shared,
+    endpoint: &str,
+    ep: Ep,
+    params: &Params,
+    token: Option<&str>,
+    body_error: Option<ApiError>,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let limit_key = if shared.sandbox { endpoint } else { "" };
+    let instant = Instant::now();
+    match ep {
+        Ep::AccessToken | Ep::RevokeToken => {
+            if let Some(e) = body_error {
+                return Err(e);
+            }
+            lock(&shared.limiter).app(
+                limit_key,
+                &shared.app_id,
+                shared.qps,
+                shared.qpm,
+                instant,
+            )?;
+            let advertisers: Vec<String> = read(&shared.world)
+                .advertisers
+                .iter()
+                .map(|a| a.advertiser_id.clone())
+                .collect();
+            let mut auth = lock(&shared.auth);
+            return if ep == Ep::AccessToken {
+                auth.exchange(params, now, advertisers)
+            } else {
+                auth.revoke_endpoint(params)
+            };
+        }
+        _ => {}
+    }
+    let token: Token = lock(&shared.auth).check(token)?.clone();
+    lock(&shared.limiter).app(limit_key, &token.app_id, shared.qps, shared.qpm, instant)?;
+    let world = read(&shared.world);
+    let authorize = |id: &str| -> Result<(), ApiError> {
+        if token.advertisers.contains(id) && world.advertiser(id).is_some() {
+            Ok(())
+        } else {
+            Err(no_permission(id))
+        }
+    };
+    let limit_advertiser =
+        |id: &str| lock(&shared.limiter).advertiser(id, endpoint, shared.advertiser_qps, instant);
+    match ep {
+        Ep::AdvertiserGet => {
+            if shared.sandbox {
+                return Err(ApiError::new(
+                    40008,
+                    "This API is not supported in the sandbox environment.",
+                ));
+            }
+            lock(&shared.auth).check_app_params(params, &token)?;
+            let list: Vec<Value> = world
+                .advertisers
+                .iter()
+                .filter(|a| token.advertisers.contains(&a.advertiser_id))
+                .map(|a| json!({ "advertiser_id": a.advertiser_id, "advertiser_name": a.name }))
+                .collect();
+            Ok(json!({ "list": list }))
+        }
+        Ep::UserInfo => Ok(json!({
+            "id": "6990000000000000001",
+            "core_user_id": "6990000000000000001",
+            "display_name": "Emulator User",
+            "email": "e***r@example.com",
+            "avatar_url": "https://p16-sign-va.tiktokcdn.com/avatar/emulator.jpeg",
+            "create_time": 1_600_000_000,
+        })),
+        Ep::AdvertiserInfo => {
+            let ids = params::json(params, "advertiser_ids")?
+                .ok_or_else(|| params::missing("advertiser_ids"))?;
+            let ids = params::id_list(&ids, "advertiser_ids", usize::MAX)?;
+            if ids.is_empty() {
+                return Err(ApiError::param(
+                    "advertiser_ids: Length must be between 1 and 100.",
+                ));
+            }
+            if ids.len() > 100 {
+                return Err(ApiError::new(
+                    40011,
+                    "Too many IDs. advertiser_ids: at most 100 IDs per request.",
+                ));
+            }
+            for id in &ids {
+                authorize(id)?;
+            }
+            let sel = FieldSelection::parse(params)?;
+            let list: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| world.advertiser(id))
+                .map(|a| sel.apply(advertiser_info(a)))
+                .collect();
+            Ok(json!({ "list": list }))
+        }
+        Ep::Report => {
+            let ids = match params::json(params, "advertiser_ids") {
+                Ok(Some(v)) => {
+                    params::id_list(&v, "advertiser_ids", usize::MAX).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            let ids = if ids.is_empty() {
+                params
+                    .get("advertiser_id")
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| vec![s.to_string()])
+                    .unwrap_or_default()
+            } else {
+                ids
+            };
+            for id in &ids {
+                authorize(id)?;
+            }
+            if let Some(first) = ids.first() {
+                limit_advertiser(first)?;
+            }
+            reject_metrics(params, &shared.rejected_metrics)?;
+            report::integrated_get(&world, params, now, &shared.report)
+        }
+        _ => {
+            let adv = params::required(params, "advertiser_id")?;
+            authorize(adv)?;
+            limit_advertiser(adv)?;
+            per_advertiser(&world, ep, params, adv, shared.sandbox)
+        }
+    }
+}
+
+/// Metrics configured as unavailable to the account, with TikTok's message (trailing space
+/// included). Malformed `metrics` are left to the report engine to reject.
+fn reject_metrics(params: &Params, rejected: &[String]) -> Result<(), ApiError> {
+    if rejected.is_empty() {
+        return Ok(());
+    }
+    let Ok(Some(v)) = params::json(params, "metrics") else {
+        return Ok(());
+    };
+    let Ok(metrics) = params::string_list(&v, "metrics") else {
+        return Ok(());
+    };
+    let bad: Vec<String> = metrics
+        .iter()
+        .filter(|m| rejected.contains(m))
+        .map(|m| format!("'{m}'"))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::param(format!(
+        "Please correct the information in invalid metric fields and try again. Invalid metric fields: [{}]. ",
+        bad.join(", ")
+    )))
+}
+
+fn per_advertiser(
+    world: &World,
+    ep: Ep,
+    params: &Params,
+    adv: &str,
+    sandbox: bool,
+) -> Result<Value, ApiError> {
+    let e = entities::Request {
+        world,
+        params,
+        advertiser_id: adv,
+        sandbox,
+    };
+    let a = assets::Request {
+        world,
+        params,
+        advertiser_id: adv,
+    };
+    match ep {
+        Ep::CampaignGet => entities::campaign_get(&e),
+        Ep::AdgroupGet => entities::adgroup_get(&e),
+        Ep::AdGet => entities::ad_get(&e),
+        Ep::ImageSearch => assets::image_search(&a),
+        Ep::ImageInfo => assets::asset_info(&a, false),
+        Ep::VideoSearch => assets::video_search(&a),
+        Ep::VideoInfo => assets::asset_info(&a, true),
+        Ep::MusicGet => assets::music_get(&a),
+        Ep::PortfolioList => assets::portfolio_list(&a),
+        Ep::AudienceList => assets::audience_list(&a),
+        Ep::PixelList => assets::pixel_list(&a),
+        Ep::PixelEventStats => assets::pixel_event_stats(&a),
+        Ep::TtVideoList => assets::spark_ads(&a),
+        _ => Err(ApiError::new(40400, "Route not found.")),
+    }
+}
+
+fn advertiser_info(a: &crate::model::Advertiser) -> serde_json::Map<String, Value> {
+    let h = crate::rng::hash_str(&a.advertiser_id);
+    let v = json!({
+        "advertiser_id": a.advertiser_id,
+        "name": a.name,
+        "owner_bc_id": format!("{}", 7_200_000_000_000_000_000u64 + h % 1_000_000_000_000),
+        "status": a.status,
+        "role": a.role,
+        "rejection_reason": "",
+        "timezone": a.timezone,
+        "display_timezone": a.display_timezone,
+        "company": a.company,
+        "industry": a.industry,
+        "address": format!("{} Main Street", 1 + h % 900),
+        "country": a.country,
+        "advertiser_account_type": "AUCTION",
+        "currency": a.currency,
+        "language": crate::generate::language_of_country(&a.country),
+        "contacter": "J***n",
+        "email": "m***g@example.com",
+        "cellphone_number": "+1*****4321",
+        "telephone_number": "",
+        "license_no": "",
+        "license_url": "",
+        "description": format!("{} on TikTok", a.name.trim()),
+        "balance": a.balance,
+        "create_time": a.create_time.timestamp(),
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}

@@ -211,10 +211,17 @@ pub async fn read(
 }
 
 /// The page where an advertiser authorizes the app; TikTok then shows or redirects with the code.
-pub fn auth_url(app_id: &str, redirect_uri: &str, state: &str, environment: Environment) -> String {
-    let host = match environment {
-        Environment::Production => PRODUCTION_URL,
-        Environment::Sandbox => SANDBOX_URL,
+pub fn auth_url(
+    app_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    environment: Environment,
+    base: Option<&str>,
+) -> Result<String, String> {
+    let host = match (base, environment) {
+        (Some(b), _) => crate::config::check_base_url(b).map_err(|e| e.0)?,
+        (None, Environment::Production) => PRODUCTION_URL.to_string(),
+        (None, Environment::Sandbox) => SANDBOX_URL.to_string(),
     };
     let q = |s: &str| -> String {
         s.bytes()
@@ -226,12 +233,12 @@ pub fn auth_url(app_id: &str, redirect_uri: &str, state: &str, environment: Envi
             })
             .collect()
     };
-    format!(
+    Ok(format!(
         "{host}/portal/auth?app_id={}&state={}&redirect_uri={}",
         q(app_id),
         q(state),
         q(redirect_uri)
-    )
+    ))
 }
 
 /// Exchanges the config's auth code and returns the config to store: token set, code removed.

@@ -56,6 +56,9 @@ enum Command {
         state: String,
         #[arg(long)]
         sandbox: bool,
+        /// Another host for the page (a local emulator); same rules as the config's api_base_url.
+        #[arg(long, hide = true)]
+        api_base_url: Option<String>,
     },
     /// Exchange the config's auth_code for a long-term token and print the config to use from now on.
     ExchangeCode {
@@ -103,17 +106,29 @@ fn main() {
                 redirect_uri,
                 state,
                 sandbox,
+                api_base_url,
             } => {
                 let env = if sandbox {
                     Environment::Sandbox
                 } else {
                     Environment::Production
                 };
-                println!(
-                    "{}",
-                    commands::auth_url(&app_id, &redirect_uri, &state, env)
-                );
-                0
+                match commands::auth_url(
+                    &app_id,
+                    &redirect_uri,
+                    &state,
+                    env,
+                    api_base_url.as_deref(),
+                ) {
+                    Ok(url) => {
+                        println!("{url}");
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        2
+                    }
+                }
             }
             Command::ExchangeCode { config } => {
                 match commands::exchange_code(&config, &out).await {

@@ -678,3 +678,207 @@ fn a_change_in_the_same_second_as_the_cursor_is_read_once() {
     );
     assert_eq!(got, y, "and the one read before is not read again");
 }
+
+#[test]
+fn docker_users_authorize_with_auth_url_and_exchange_code() {
+    let env = Env::new();
+    let app = env.emu_config.app_id.clone();
+    let run = env.run_plain(&[
+        "auth-url",
+        "--app-id",
+        &app,
+        "--redirect-uri",
+        "https://example.com/cb?x=1",
+        "--api-base-url",
+        &env.emu.base_url(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let url = run.stdout.trim().to_string();
+    assert!(
+        url.contains(&format!("app_id={app}"))
+            && url.contains("redirect_uri=https%3A%2F%2Fexample.com%2Fcb%3Fx%3D1"),
+        "{url}"
+    );
+    // The emulator's authorization page shows the code, as TikTok does after the user agrees.
+    let target = url.trim_start_matches(&env.emu.base_url()).to_string();
+    let page = tiktok_emulator::client::Client::new(&env.emu.base_url())
+        .unwrap()
+        .get(&target, None)
+        .unwrap()
+        .text();
+    let code = page
+        .split("id=\"auth_code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the page shows a code")
+        .to_string();
+    let mut config = env.config(json!({"access_token": null}));
+    config["auth_code"] = json!(code);
+    let path = env.write("with-code.json", &config);
+    let run = env.run_plain(&["exchange-code", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(stored.get("auth_code").is_none() && stored["access_token"].is_string());
+    assert_eq!(env.check(&stored).connection_status().0, "SUCCEEDED");
+    // The code is single use: a second exchange explains what to do and prints no secret.
+    let again = env.run_plain(&["exchange-code", "--config", path.to_str().unwrap()]);
+    assert_ne!(again.code, 0);
+    assert!(again.stderr.contains("already used"), "{}", again.stderr);
+    assert!(!again.stderr.contains(&code) && !again.stderr.contains(&env.emu_config.secret));
+    // The page URL may only point at TikTok or loopback.
+    let bad = env.run_plain(&[
+        "auth-url",
+        "--app-id",
+        &app,
+        "--redirect-uri",
+        "x",
+        "--api-base-url",
+        "http://evil.example.com",
+    ]);
+    assert_ne!(bad.code, 0);
+}
+
+#[test]
+fn a_failed_window_leaves_other_accounts_going_and_its_cursor_in_place() {
+    let env = Env::with(EmulatorConfig {
+        faults: Faults {
+            seed: 3,
+            api_error_rate: 1.0,
+            api_error_codes: vec![40006],
+            only_paths: vec!["report/integrated/get/".into()],
+            max_faults: Some(1),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    });
+    let config = env.config(json!({"start_date": (env.emu.now() - chrono::Duration::days(40)).format("%Y-%m-%d").to_string()}));
+    let catalog = env.catalog(&config, &["advertisers_reports_daily"], true);
+    let run = env.read(&config, &catalog, None);
+    assert_ne!(run.code, 0, "a failed window fails the run");
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "one ERROR trace lists the failures");
+    assert_eq!(errors[0]["failure_type"], "system_error");
+    assert_eq!(
+        run.statuses("advertisers_reports_daily")
+            .last()
+            .map(String::as_str),
+        Some("INCOMPLETE")
+    );
+    let failed = env
+        .emu
+        .requests()
+        .into_iter()
+        .find(|r| r.fault.is_some())
+        .expect("one fault");
+    let failed_account = failed.params["advertiser_id"].clone();
+    let accounts = run.final_state()[0]["stream"]["stream_state"]["accounts"].clone();
+    for adv in env.emu.world().advertisers {
+        let tz: chrono_tz::Tz = adv.timezone.parse().unwrap();
+        let today = env.emu.now().with_timezone(&tz).date_naive().to_string();
+        if adv.advertiser_id == failed_account {
+            assert!(
+                accounts.get(&adv.advertiser_id).is_none(),
+                "the failed account's cursor did not move"
+            );
+        } else {
+            assert_eq!(
+                accounts[&adv.advertiser_id]["last_day"],
+                json!(today),
+                "{}",
+                adv.advertiser_id
+            );
+        }
+    }
+    // The next run resumes the failed account from its start and completes.
+    let next = env.read(&config, &catalog, Some(&run.final_state()));
+    assert_eq!(next.code, 0, "{}", next.stdout);
+    assert!(next
+        .records("advertisers_reports_daily")
+        .iter()
+        .any(|r| r["advertiser_id"] == failed_account.as_str()));
+}
+
+#[test]
+fn estimates_come_from_page_info() {
+    let env = Env::new();
+    let config = env.config(json!({}));
+    let catalog = env.catalog(&config, &["campaigns", "ads"], false);
+    let run = env.read(&config, &catalog, None);
+    let last_estimate = |s: &str| -> Option<u64> {
+        run.of_type("TRACE")
+            .into_iter()
+            .filter(|l| l["trace"]["type"] == "ESTIMATE" && l["trace"]["estimate"]["name"] == s)
+            .filter_map(|l| l["trace"]["estimate"]["row_estimate"].as_u64())
+            .last()
+    };
+    let (c, _, a) = live_counts(&env, false);
+    assert_eq!(last_estimate("campaigns"), Some(c as u64));
+    assert_eq!(last_estimate("ads"), Some(a as u64));
+}
+
+#[test]
+fn advertiser_details_are_asked_at_most_100_ids_a_call() {
+    let env = Env::with(EmulatorConfig {
+        advertisers: 130,
+        campaigns_per_advertiser: 1,
+        adgroups_per_campaign: 1,
+        ads_per_adgroup: 1,
+        ..EmulatorConfig::default()
+    });
+    let config = env.config(json!({}));
+    let catalog = env.catalog(&config, &["advertisers"], false);
+    let run = env.read(&config, &catalog, None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.records("advertisers").len(), 130);
+    let calls: Vec<usize> = env
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("advertiser/info/"))
+        .map(|r| {
+            serde_json::from_str::<Vec<String>>(&r.params["advertiser_ids"])
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(calls.iter().sum::<usize>(), 130);
+    assert!(calls.iter().all(|n| *n <= 100), "{calls:?}");
+}
+
+#[test]
+fn tiktoks_rate_limit_slows_the_sync_down_without_losing_anything() {
+    let clean = Env::new();
+    let config = clean.config(json!({}));
+    let catalog = clean.catalog(
+        &config,
+        &["campaigns", "ad_groups", "ads", "advertisers_reports_daily"],
+        false,
+    );
+    let reference = clean.read(&config, &catalog, None);
+    // TikTok allows 5 requests a second; the connector is told it may send 200.
+    let limited = Env::with(EmulatorConfig {
+        qps: 5,
+        qpm: 300,
+        ..EmulatorConfig::default()
+    });
+    let run = limited.read(
+        &limited.config(json!({"requests_per_second": 200, "concurrency": 8})),
+        &catalog,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let limited_answers = limited
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.code == Some(40100))
+        .count();
+    assert!(limited_answers > 0, "the bucket answered 40100");
+    let strip = |r: &Run| -> BTreeSet<String> {
+        r.all_records()
+            .iter()
+            .map(|(s, d)| format!("{s}:{d}"))
+            .collect()
+    };
+    assert_eq!(strip(&run), strip(&reference));
+}

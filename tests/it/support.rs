@@ -144,6 +144,22 @@ impl Env {
         p
     }
 
+    /// A helper command whose stdout is for people, not the protocol.
+    pub fn run_plain(&self, args: &[&str]) -> Run {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the connector");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            lines: Vec::new(),
+            stdout,
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out = Command::new(BIN)
             .args(args)

@@ -101,13 +101,19 @@ async fn main() {
     std::fs::write(&catalog_path, json!({"streams": streams}).to_string()).expect("write catalog");
 
     let counter = Counter::default();
-    let out = Output::new(Box::new(counter.clone()));
+    // Buffered like stdout is in the binary.
+    let out = Output::new(Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        counter.clone(),
+    )));
     let started = Instant::now();
     let code = commands::read(&config_path, &catalog_path, None, emu.now(), &out).await;
     let secs = started.elapsed().as_secs_f64();
     let lines = counter.lines.load(Ordering::Relaxed);
     let bytes = counter.bytes.load(Ordering::Relaxed);
-    let requests = emu.requests().len();
+    let log = emu.requests();
+    let requests = log.len();
+    let server_ms: u64 = log.iter().map(|r| r.latency_ms).sum();
     println!("streams: {}", wanted.join(", "));
     println!(
         "ads: {}, days: {days}, exit code {code}",
@@ -122,6 +128,11 @@ async fn main() {
     println!(
         "{requests} requests: {:.0} requests/s",
         requests as f64 / secs
+    );
+    println!(
+        "time inside the emulator (sum of its request latencies): {:.2}s; with --concurrency 1 the rest, {:.2}s, is the connector",
+        server_ms as f64 / 1000.0,
+        secs - server_ms as f64 / 1000.0
     );
     println!(
         "peak RSS (connector and emulator in one process): {:.0} MiB",

@@ -28,8 +28,17 @@ fn read_json(path: &Path, what: &str) -> Result<Value, String> {
 }
 
 fn load_config(path: &Path) -> Result<Config, String> {
-    let raw = read_json(path, "config")?;
-    Config::parse(&raw).map_err(|e| format!("Invalid configuration: {e}"))
+    valid_config(&read_json(path, "config")?)
+}
+
+/// The config parsed, with its custom reports checked against TikTok's rules.
+fn valid_config(raw: &Value) -> Result<Config, String> {
+    let config = Config::parse(raw).map_err(|e| format!("Invalid configuration: {e}"))?;
+    let problems = streams::check_custom_reports(&config);
+    if !problems.is_empty() {
+        return Err(format!("Fix the custom reports: {}", problems.join("; ")));
+    }
+    Ok(config)
 }
 
 fn fail(out: &Output, failure: FailureType, message: &str) -> i32 {
@@ -67,12 +76,8 @@ pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
         Ok(raw) => raw,
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
-    let status = async {
-        let config = Config::parse(&raw).map_err(|e| format!("Invalid configuration: {e}"))?;
-        let problems = streams::check_custom_reports(&config);
-        if !problems.is_empty() {
-            return Err(format!("Fix the custom reports: {}", problems.join("; ")));
-        }
+    let status: Result<String, String> = async {
+        let config = valid_config(&raw)?;
         let s = session::open(&config, out)
             .await
             .map_err(|e: SessionError| e.message)?;
@@ -101,14 +106,6 @@ pub fn discover(config_path: &Path, out: &Output) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
-    let problems = streams::check_custom_reports(&config);
-    if !problems.is_empty() {
-        return fail(
-            out,
-            FailureType::ConfigError,
-            &format!("Fix the custom reports: {}", problems.join("; ")),
-        );
-    }
     let entries = streams::all(&config)
         .iter()
         .map(Stream::catalog_entry)
@@ -164,14 +161,6 @@ pub async fn read(
         Ok(c) => Arc::new(c),
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
-    let problems = streams::check_custom_reports(&config);
-    if !problems.is_empty() {
-        return fail(
-            out,
-            FailureType::ConfigError,
-            &format!("Fix the custom reports: {}", problems.join("; ")),
-        );
-    }
     let catalog = match read_json(catalog_path, "catalog")
         .and_then(|c| parse_catalog(&c, &streams::all(&config)))
     {

@@ -16,7 +16,9 @@ use crate::protocol::{FailureType, LogLevel, Message, StreamStatus};
 use crate::session::explain;
 use crate::state::{Cursor, State};
 use crate::streams::decl::Granularity;
-use crate::streams::record::{self, datetime_fields, entity_record, parse_instant, report_record};
+use crate::streams::record::{
+    self, datetime_fields, entity_record, parse_instant, report_record, Columns,
+};
 use crate::streams::{EntityDecl, ReportSpec, Source, Stream};
 use crate::tiktok::accounts::Account;
 use crate::tiktok::{json_param, ApiError, Client, ErrorKind, Query};
@@ -258,9 +260,9 @@ async fn walk_pages(
         let mut query = base.clone();
         query.push(("page", page.to_string()));
         query.push(("page_size", page_size.to_string()));
-        let data = client.get(path, &query).await?;
-        let items = match data.get(records_key) {
-            Some(Value::Array(items)) => items.clone(),
+        let mut data = client.get(path, &query).await?;
+        let items = match data.get_mut(records_key).map(Value::take) {
+            Some(Value::Array(items)) => items,
             None | Some(Value::Null) => Vec::new(),
             Some(_) => {
                 return Err(ApiError::transport(
@@ -533,6 +535,7 @@ async fn read_window(
             }
         }
         let mut bad = Vec::new();
+        let columns = Columns::new(spec, &spec.metrics);
         let result = walk_pages(
             &ctx.client,
             "report/integrated/get/",
@@ -546,7 +549,7 @@ async fn read_window(
                 // Columns of dropped metrics stay in the record, as null.
                 let records = rows
                     .iter()
-                    .map(|row| report_record(row, &account.id, spec, &spec.metrics, &mut bad))
+                    .map(|row| report_record(row, &account.id, &columns, &mut bad))
                     .collect();
                 ctx.out.records(&stream.name, records);
             },

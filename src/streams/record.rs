@@ -150,13 +150,35 @@ fn is_decimal(s: &str) -> bool {
         && !(body.contains('.') && frac.is_empty())
 }
 
+/// The columns of a report's records, worked out once per request rather than once per row.
+pub struct Columns {
+    dims: Vec<String>,
+    metrics: Vec<(String, MetricKind)>,
+}
+
+impl Columns {
+    pub fn new(spec: &ReportSpec, metrics: &[String]) -> Columns {
+        Columns {
+            dims: spec.dimensions(),
+            metrics: metrics
+                .iter()
+                .map(|m| {
+                    (
+                        m.clone(),
+                        metrics::metric_kind(m).unwrap_or(MetricKind::Text),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A report row flattened: `advertiser_id`, the dimensions (days as dates, hours as local
 /// timestamps), and exactly the requested metrics.
 pub fn report_record(
     row: &Value,
     advertiser_id: &str,
-    spec: &ReportSpec,
-    metrics_requested: &[String],
+    cols: &Columns,
     bad: &mut Vec<BadValue>,
 ) -> Map<String, Value> {
     let mut data = Map::new();
@@ -164,30 +186,26 @@ pub fn report_record(
         "advertiser_id".into(),
         Value::String(advertiser_id.to_string()),
     );
-    let dims = row.get("dimensions").cloned().unwrap_or(Value::Null);
-    for dim in spec.dimensions() {
-        let raw = dims.get(&dim).cloned().unwrap_or(Value::Null);
-        let text = match &raw {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
+    let dims = row.get("dimensions");
+    for dim in &cols.dims {
+        let text = match dims.and_then(|d| d.get(dim)) {
+            Some(Value::String(s)) => Some(s.as_str().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
         let value = match (dim.as_str(), text) {
+            ("advertiser_id", None) => continue,
             (_, None) => Value::Null,
             ("stat_time_day", Some(t)) => Value::String(t.get(..10).unwrap_or(&t).to_string()),
             ("stat_time_hour", Some(t)) => Value::String(t.trim().replacen(' ', "T", 1)),
             (_, Some(t)) => Value::String(t),
         };
-        if dim == "advertiser_id" && value.is_null() {
-            continue;
-        }
-        data.insert(dim, value);
+        data.insert(dim.clone(), value);
     }
-    let values = row.get("metrics").cloned().unwrap_or(Value::Null);
-    for m in metrics_requested {
-        let kind = metrics::metric_kind(m).unwrap_or(MetricKind::Text);
-        let raw = values.get(m).cloned().unwrap_or(Value::Null);
-        let v = metric_value(&raw, kind).unwrap_or_else(|text| {
+    let values = row.get("metrics");
+    for (m, kind) in &cols.metrics {
+        let raw = values.and_then(|v| v.get(m)).unwrap_or(&Value::Null);
+        let v = metric_value(raw, *kind).unwrap_or_else(|text| {
             bad.push(BadValue {
                 metric: m.clone(),
                 text,
@@ -271,7 +289,7 @@ mod tests {
         let row = json!({"dimensions": {"ad_id": "9", "stat_time_hour": "2025-01-02 09:00:00", "country_code": "US"},
                           "metrics": {"spend": "1.50", "impressions": "-"}});
         let mut bad = Vec::new();
-        let rec = report_record(&row, "77", &spec, &spec.metrics, &mut bad);
+        let rec = report_record(&row, "77", &Columns::new(&spec, &spec.metrics), &mut bad);
         assert_eq!(
             Value::Object(rec.clone()),
             json!({"advertiser_id": "77", "ad_id": "9", "stat_time_hour": "2025-01-02T09:00:00",
@@ -285,7 +303,7 @@ mod tests {
             ..spec
         };
         let row = json!({"dimensions": {"ad_id": "9", "stat_time_day": "2025-01-02 00:00:00"}, "metrics": {"spend": "x"}});
-        let rec = report_record(&row, "77", &day, &day.metrics, &mut bad);
+        let rec = report_record(&row, "77", &Columns::new(&day, &day.metrics), &mut bad);
         assert_eq!(rec["stat_time_day"], "2025-01-02");
         assert_eq!(rec["spend"], Value::Null);
         assert_eq!(

@@ -809,7 +809,7 @@ fn estimates_come_from_page_info() {
             .into_iter()
             .filter(|l| l["trace"]["type"] == "ESTIMATE" && l["trace"]["estimate"]["name"] == s)
             .filter_map(|l| l["trace"]["estimate"]["row_estimate"].as_u64())
-            .last()
+            .next_back()
     };
     let (c, _, a) = live_counts(&env, false);
     assert_eq!(last_estimate("campaigns"), Some(c as u64));

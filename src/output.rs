@@ -122,10 +122,21 @@ impl Output {
         if records.is_empty() {
             return;
         }
+        let stream_json = Value::String(stream.to_string()).to_string();
+        let emitted_at = crate::protocol::now_ms();
         let mut inner = self.lock();
         *inner.since_state.entry(stream.to_string()).or_default() += records.len() as u64;
-        for data in records {
-            inner.write(&Message::record(stream, data));
+        for data in &records {
+            if inner.broken {
+                return;
+            }
+            if inner
+                .w
+                .write_record(&stream_json, data, emitted_at)
+                .is_err()
+            {
+                inner.broken = true;
+            }
         }
     }
 

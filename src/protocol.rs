@@ -130,6 +130,22 @@ impl<W: Write> LineWriter<W> {
         self.out.write_all(b"\n")
     }
 
+    /// A RECORD line written straight from its data: the same JSON as `Message::record`, without
+    /// first copying the data into a message value (records are most of a sync's output).
+    pub fn write_record(
+        &mut self,
+        stream_json: &str,
+        data: &Map<String, Value>,
+        emitted_at: i64,
+    ) -> std::io::Result<()> {
+        self.out
+            .write_all(b"{\"type\":\"RECORD\",\"record\":{\"stream\":")?;
+        self.out.write_all(stream_json.as_bytes())?;
+        self.out.write_all(b",\"data\":")?;
+        serde_json::to_writer(&mut self.out, data)?;
+        writeln!(self.out, ",\"emitted_at\":{emitted_at}}}}}")
+    }
+
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
@@ -172,5 +188,21 @@ mod tests {
         );
         assert_eq!(lines[2]["trace"]["error"]["failure_type"], "config_error");
         assert_eq!(lines[2]["trace"]["error"]["stream_descriptor"]["name"], "s");
+    }
+
+    #[test]
+    fn a_record_written_directly_equals_the_message() {
+        let mut data = Map::new();
+        data.insert("a".into(), json!("x\"y"));
+        data.insert("n".into(), serde_json::from_str::<Value>("1.50").unwrap());
+        let mut w = LineWriter::new(Vec::new());
+        w.write_record(&Value::String("s\"1".into()).to_string(), &data, 42)
+            .unwrap();
+        let text = String::from_utf8(w.into_inner()).unwrap();
+        assert!(text.ends_with('\n') && text.matches('\n').count() == 1);
+        let mut expected = Message::record("s\"1", data).0;
+        expected["record"]["emitted_at"] = json!(42);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert!(text.contains("\"n\":1.50"));
     }
 }

@@ -17,7 +17,7 @@ use crate::session::explain;
 use crate::state::{Cursor, State};
 use crate::streams::decl::Granularity;
 use crate::streams::record::{
-    self, datetime_fields, entity_record, parse_instant, report_record, Columns,
+    datetime_fields, entity_record, parse_instant, report_record, Columns,
 };
 use crate::streams::{EntityDecl, ReportSpec, Source, Stream};
 use crate::tiktok::accounts::Account;
@@ -570,5 +570,3 @@ async fn read_window(
         }
     }
 }
-
-pub use record::rfc3339;

@@ -140,12 +140,29 @@ pub async fn run(
         per_stream.push((c, handles));
     }
     // Streams finish in catalog order here, but their jobs ran concurrently above.
+    let mut all_complete = true;
     for (c, handles) in per_stream {
         let mut complete = true;
         for h in handles {
-            complete &= h.await.unwrap_or(false);
+            complete &= match h.await {
+                Ok(done) => done,
+                // A job that died without an error of its own must still fail the run, loudly.
+                Err(e) => {
+                    failures
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(Failure {
+                            stream: c.stream.name.clone(),
+                            account: None,
+                            kind: ErrorKind::Rejected,
+                            message: format!("internal error in the connector: {e}"),
+                        });
+                    false
+                }
+            };
         }
         out.ensure_state(&c.stream.name);
+        all_complete &= complete;
         let status = if complete {
             StreamStatus::Complete
         } else {
@@ -153,7 +170,15 @@ pub async fn run(
         };
         out.status(&c.stream.name, status);
     }
-    let failures = std::mem::take(&mut *failures.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut failures = std::mem::take(&mut *failures.lock().unwrap_or_else(|e| e.into_inner()));
+    if failures.is_empty() && !all_complete {
+        failures.push(Failure {
+            stream: "(unknown)".into(),
+            account: None,
+            kind: ErrorKind::Rejected,
+            message: "a stream stopped without reporting why; this is a connector bug".into(),
+        });
+    }
     if failures.is_empty() {
         out.flush();
         return !out.is_broken();

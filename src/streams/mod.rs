@@ -212,12 +212,9 @@ impl ReportSpec {
     }
 
     pub fn primary_key(&self) -> Vec<String> {
+        // The same key as the official connector's streams, so its users keep their dedup keys;
+        // TikTok's entity IDs are unique across accounts.
         let mut pk = vec![self.level.id_dimension().to_string()];
-        if self.level != Level::Advertiser {
-            // Entity IDs are unique across accounts, but keying on the account too costs nothing
-            // and keeps custom reports safe.
-            pk.insert(0, "advertiser_id".into());
-        }
         pk.extend(self.time_dimension().map(String::from));
         pk.extend(self.breakdowns.iter().cloned());
         pk
@@ -470,13 +467,7 @@ mod tests {
         );
         assert_eq!(
             spec.primary_key(),
-            [
-                "advertiser_id",
-                "campaign_id",
-                "stat_time_day",
-                "gender",
-                "age"
-            ]
+            ["campaign_id", "stat_time_day", "gender", "age"]
         );
     }
 }

@@ -645,12 +645,7 @@ fn a_custom_report_end_to_end() {
     let stream = stream_of(&catalog, "ads_by_platform_daily");
     assert_eq!(
         stream["source_defined_primary_key"],
-        json!([
-            ["advertiser_id"],
-            ["ad_id"],
-            ["stat_time_day"],
-            ["platform"]
-        ])
+        json!([["ad_id"], ["stat_time_day"], ["platform"]])
     );
     let run = env.read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{}", run.stdout);

@@ -15,7 +15,7 @@ use crate::plan::{self, Window};
 use crate::protocol::{FailureType, LogLevel, Message, StreamStatus};
 use crate::session::explain;
 use crate::state::{Cursor, State};
-use crate::streams::decl::Granularity;
+use crate::streams::decl::{Granularity, Level};
 use crate::streams::record::{
     datetime_fields, entity_record, parse_instant, report_record, Columns,
 };
@@ -44,6 +44,8 @@ struct Ctx {
     now: DateTime<Utc>,
     /// Metrics TikTok rejected, per stream, for the rest of this run.
     dropped: Mutex<HashMap<String, HashSet<String>>>,
+    /// Each account's ad IDs, listed once if a report needs them.
+    ads: tokio::sync::Mutex<HashMap<String, Arc<Vec<String>>>>,
 }
 
 struct Failure {
@@ -70,6 +72,7 @@ pub async fn run(
         state,
         now,
         dropped: Mutex::new(HashMap::new()),
+        ads: tokio::sync::Mutex::new(HashMap::new()),
     });
     let accounts = Arc::new(accounts);
     for c in &catalog {
@@ -271,21 +274,24 @@ async fn run_job(
     }
 }
 
-/// Walks every page of a list endpoint, calling `page` with each page's items.
+/// Walks every page of a list endpoint, calling `on_page` with each page's items, the total
+/// (first page only) and whether TikTok capped the answer at its ad limit; `on_page` returns
+/// false to stop.
 async fn walk_pages(
     client: &Client,
     path: &str,
     base: &Query,
     page_size: u32,
     records_key: &str,
-    mut on_page: impl FnMut(Vec<Value>, u64),
+    mut on_page: impl FnMut(Vec<Value>, u64, bool) -> bool,
 ) -> Result<(), ApiError> {
     let mut page = 1u64;
     loop {
         let mut query = base.clone();
         query.push(("page", page.to_string()));
         query.push(("page_size", page_size.to_string()));
-        let mut data = client.get(path, &query).await?;
+        let answer = client.get_page(path, &query).await?;
+        let mut data = answer.data;
         let items = match data.get_mut(records_key).map(Value::take) {
             Some(Value::Array(items)) => items,
             None | Some(Value::Null) => Vec::new(),
@@ -306,12 +312,16 @@ async fn walk_pages(
             .and_then(Value::as_u64)
             .unwrap_or(items.len() as u64);
         let count = items.len();
-        on_page(items, if page == 1 { total } else { 0 });
+        let go_on = on_page(
+            items,
+            if page == 1 { total } else { 0 },
+            answer.ads_throttled,
+        );
         let last = match total_pages {
             Some(t) => page >= t,
             None => count < page_size as usize,
         };
-        if last || count == 0 {
+        if last || count == 0 || !go_on {
             return Ok(());
         }
         page += 1;
@@ -363,7 +373,7 @@ async fn read_entities(
         &query,
         decl.page_size,
         decl.records_key,
-        |items, total| {
+        |items, total, _| {
             if total > 0 {
                 ctx.out.add_estimate(&stream.name, total);
             }
@@ -394,6 +404,7 @@ async fn read_entities(
                 records.push(entity_record(item, &account.id, &fields, derived));
             }
             ctx.out.records(&stream.name, records);
+            true
         },
     )
     .await?;
@@ -431,6 +442,45 @@ fn sorted(ids: HashSet<String>) -> Vec<String> {
 }
 
 impl Ctx {
+    /// The account's ad IDs (deleted ones too with `include_deleted`), for reading a capped
+    /// report by ad; listed once per run and account.
+    async fn ad_ids(&self, account: &Account) -> Result<Arc<Vec<String>>, ApiError> {
+        let mut cache = self.ads.lock().await;
+        if let Some(ids) = cache.get(&account.id) {
+            return Ok(Arc::clone(ids));
+        }
+        let mut query: Query = vec![
+            ("advertiser_id", account.id.clone()),
+            ("fields", json_param(&json!(["ad_id"]))),
+        ];
+        if self.config.include_deleted {
+            query.push((
+                "filtering",
+                json_param(&json!({"secondary_status": "AD_STATUS_ALL"})),
+            ));
+        }
+        let mut ids = Vec::new();
+        walk_pages(
+            &self.client,
+            "ad/get/",
+            &query,
+            1000,
+            "list",
+            |items, _, _| {
+                ids.extend(
+                    items
+                        .iter()
+                        .filter_map(|i| i.get("ad_id").and_then(crate::tiktok::accounts::id_text)),
+                );
+                true
+            },
+        )
+        .await?;
+        let ids = Arc::new(ids);
+        cache.insert(account.id.clone(), Arc::clone(&ids));
+        Ok(ids)
+    }
+
     fn metrics_for(&self, stream: &str, spec: &ReportSpec) -> Vec<String> {
         let dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
         let gone = dropped.get(stream);
@@ -529,6 +579,8 @@ async fn read_report(
 }
 
 /// One report request (all its pages), retried with fewer metrics if TikTok rejects some.
+/// One report request, complete: when TikTok answers that it covered only its 20,000 most recent
+/// ads, the window is read again by ad IDs, 100 at a time, so no ad's rows are lost.
 async fn read_window(
     ctx: &Ctx,
     stream: &Stream,
@@ -536,6 +588,35 @@ async fn read_window(
     account: &Account,
     window: Option<Window>,
 ) -> Result<(), ApiError> {
+    if !read_request(ctx, stream, spec, account, window, None).await? {
+        return Ok(());
+    }
+    let ads = ctx.ad_ids(account).await?;
+    ctx.out.log(
+        LogLevel::Info,
+        &format!(
+            "TikTok reports at most 20,000 ads per request: stream {} for account {} is read by ad IDs, 100 at a time ({} ads).",
+            stream.name,
+            account.id,
+            ads.len()
+        ),
+    );
+    for chunk in ads.chunks(100) {
+        read_request(ctx, stream, spec, account, window, Some(chunk)).await?;
+    }
+    Ok(())
+}
+
+/// One report request (all its pages), retried with fewer metrics if TikTok rejects some.
+/// Returns true, having emitted nothing, when an ad-level answer was capped at TikTok's ad limit.
+async fn read_request(
+    ctx: &Ctx,
+    stream: &Stream,
+    spec: &ReportSpec,
+    account: &Account,
+    window: Option<Window>,
+    ad_ids: Option<&[String]>,
+) -> Result<bool, ApiError> {
     loop {
         let metrics = ctx.metrics_for(&stream.name, spec);
         let mut query: Query = vec![
@@ -553,12 +634,21 @@ async fn read_window(
             }
             None => query.push(("query_lifetime", "true".into())),
         }
+        let mut filters = Vec::new();
         if ctx.config.include_deleted {
             if let Some(field) = spec.level.status_filter_field() {
-                let filter = json!([{"field_name": field, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}]);
-                query.push(("filtering", json_param(&filter)));
+                filters.push(json!({"field_name": field, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}));
             }
         }
+        if let Some(ids) = ad_ids {
+            filters.push(json!({"field_name": "ad_ids", "filter_type": "IN", "filter_value": json!(ids).to_string()}));
+        }
+        if !filters.is_empty() {
+            query.push(("filtering", json_param(&Value::Array(filters))));
+        }
+        // Only a whole-account ad-level request can be re-read by ad IDs.
+        let may_cap = ad_ids.is_none() && spec.level == Level::Ad;
+        let mut capped = false;
         let mut bad = Vec::new();
         let columns = Columns::new(spec, &spec.metrics);
         let result = walk_pages(
@@ -567,7 +657,17 @@ async fn read_window(
             &query,
             1000,
             "list",
-            |rows, total| {
+            |rows, total, throttled| {
+                if throttled && may_cap {
+                    capped = true;
+                    return false;
+                }
+                if throttled {
+                    ctx.out.warn_once(
+                        &format!("capped:{}", stream.name),
+                        &format!("TikTok answered that stream {} covers only its 20,000 most recent ads; its rows may be incomplete.", stream.name),
+                    );
+                }
                 if total > 0 {
                     ctx.out.add_estimate(&stream.name, total);
                 }
@@ -577,6 +677,7 @@ async fn read_window(
                     .map(|row| report_record(row, &account.id, &columns, &mut bad))
                     .collect();
                 ctx.out.records(&stream.name, records);
+                true
             },
         )
         .await;
@@ -591,7 +692,7 @@ async fn read_window(
                 Some(invalid) if ctx.drop_metrics(&stream.name, &metrics, &invalid) => continue,
                 _ => return Err(e),
             },
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(capped),
         }
     }
 }

@@ -124,6 +124,7 @@ pub fn run(budget: Duration, ads_target: usize) -> Result<BenchFigures, String> 
         seed: cfg.seed,
         late_conversion_days: cfg.late_conversion_days,
         query_too_large_threshold: None,
+        ads_cap: None,
     };
     let params: crate::model::Params = base_params
         .iter()

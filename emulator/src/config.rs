@@ -117,6 +117,9 @@ pub struct EmulatorConfig {
     /// "Please correct the information in invalid metric fields ..." listing them, as TikTok does
     /// for metrics unavailable to an account (e.g. `cash_spend`, `voucher_spend`).
     pub rejected_metrics: Vec<String>,
+    /// Ads a synchronous report covers at most (TikTok: 20,000); past it the response carries
+    /// `X-Tt-Ads-Throttle` and only the most recently created ads.
+    pub report_ads_cap: usize,
 }
 
 /// 2026-11-20T12:00:00Z, the default start of the emulator clock.
@@ -150,6 +153,7 @@ impl Default for EmulatorConfig {
             late_conversion_days: 7,
             query_too_large_threshold: None,
             rejected_metrics: Vec::new(),
+            report_ads_cap: 20_000,
         }
     }
 }

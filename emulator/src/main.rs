@@ -94,6 +94,9 @@ struct Args {
     /// Comma-separated metrics the account may not request (reports asking for them get 40002).
     #[arg(long, value_delimiter = ',')]
     rejected_metrics: Vec<String>,
+    /// Ads a report covers at most before answering with X-Tt-Ads-Throttle (TikTok: 20000).
+    #[arg(long, default_value_t = 20_000)]
+    report_ads_cap: usize,
     /// Sandbox behaviour: no oauth2/advertiser/get/, limits per endpoint, no campaign secondary_status.
     #[arg(long)]
     sandbox: bool,
@@ -207,6 +210,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         late_conversion_days: args.late_conversion_days,
         query_too_large_threshold: args.query_too_large,
         rejected_metrics: args.rejected_metrics.clone(),
+        report_ads_cap: args.report_ads_cap,
     })
 }
 

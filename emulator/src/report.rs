@@ -52,7 +52,17 @@ pub struct ReportSettings {
     pub late_conversion_days: u32,
     /// A request heavier than this (metrics × days × entities, see `query_weight`) gets 40067.
     pub query_too_large_threshold: Option<u64>,
+    /// TikTok's synchronous reports cover at most this many ads (20,000): past it, only the most
+    /// recently created ones are reported and the response carries `X-Tt-Ads-Throttle`.
+    pub ads_cap: Option<usize>,
 }
+
+/// Key `integrated_get` adds to `data` when the ad cap cut the report; the server turns it into
+/// the `X-Tt-Ads-Throttle` header.
+pub const ADS_THROTTLED: &str = "__ads_throttled";
+
+/// TikTok's header text for a capped report.
+pub const ADS_THROTTLE_HEADER: &str = "Number of ad ids is equal or more than 20k, only return the top 20k id's results, sorting by create time desc order.";
 
 /// One report row as TikTok sends it: every value a string.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -88,10 +98,14 @@ pub fn integrated_get(
             return Ok(json!({ "page_info": page_info(page, page_size, 0), "list": [] }));
         }
     };
-    let plan = checked_plan(world, &q, now, settings)?;
+    let mut plan = checked_plan(world, &q, now, settings)?;
+    let capped = settings.ads_cap.is_some_and(|cap| plan.cap_ads(cap));
     let skip = (q.page - 1).saturating_mul(q.page_size);
     let (total, rows) = plan.page(skip, q.page_size);
     let mut data = json!({ "page_info": page_info(q.page, q.page_size, total), "list": rows });
+    if capped {
+        data[ADS_THROTTLED] = json!(true);
+    }
     if q.total_metrics {
         data["total_metrics"] = json!(plan.totals());
     }

@@ -274,6 +274,11 @@ async fn api(
         }
         Some(Fault::Truncated) | None => run(shared, endpoint, ep, params, token, body_error, now),
     };
+    let mut result = result;
+    let throttled = match &mut result {
+        Ok(serde_json::Value::Object(m)) => m.remove(report::ADS_THROTTLED).is_some(),
+        _ => false,
+    };
     let (code, message, data) = match &result {
         Ok(data) => (0, "OK", data),
         Err(e) => (e.code, e.message.as_str(), &json!({})),
@@ -292,6 +297,12 @@ async fn api(
     let mut response = text(StatusCode::OK, "application/json", body);
     if let Ok(v) = HeaderValue::from_str(&rid) {
         response.headers_mut().insert("x-tt-logid", v);
+    }
+    if throttled {
+        response.headers_mut().insert(
+            "x-tt-ads-throttle",
+            HeaderValue::from_static(report::ADS_THROTTLE_HEADER),
+        );
     }
     Outcome {
         response,

@@ -60,6 +60,7 @@ impl Shared {
                 seed: cfg.seed,
                 late_conversion_days: cfg.late_conversion_days,
                 query_too_large_threshold: cfg.query_too_large_threshold,
+                ads_cap: Some(cfg.report_ads_cap),
             },
             shape: Shape::of(cfg),
             world: RwLock::new(world),

@@ -30,6 +30,13 @@ pub struct Client {
     jitter: Arc<AtomicU64>,
 }
 
+/// A successful answer: the envelope's `data`, and whether TikTok capped a report at its
+/// 20,000-ad limit (header `X-Tt-Ads-Throttle`), in which case the data is incomplete.
+pub struct Answer {
+    pub data: Value,
+    pub ads_throttled: bool,
+}
+
 /// Query parameters: plain values as they are, arrays and objects as compact JSON text.
 pub type Query = Vec<(&'static str, String)>;
 
@@ -83,6 +90,11 @@ impl Client {
 
     /// GET `path` and return the envelope's `data`, retrying what is worth retrying.
     pub async fn get(&self, path: &str, query: &Query) -> Result<Value, ApiError> {
+        Ok(self.get_page(path, query).await?.data)
+    }
+
+    /// GET with what TikTok says beside the data (its report ad cap).
+    pub async fn get_page(&self, path: &str, query: &Query) -> Result<Answer, ApiError> {
         self.with_retries(|| self.get_once(path, query)).await
     }
 
@@ -90,13 +102,13 @@ impl Client {
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
         self.pacer.acquire().await;
         let req = self.http.post(format!("{}{}", self.root, path)).json(body);
-        self.finish(path, req.send().await).await
+        Ok(self.finish(path, req.send().await).await?.data)
     }
 
-    async fn with_retries<F, Fut>(&self, mut call: F) -> Result<Value, ApiError>
+    async fn with_retries<F, Fut>(&self, mut call: F) -> Result<Answer, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<Value, ApiError>>,
+        Fut: std::future::Future<Output = Result<Answer, ApiError>>,
     {
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -141,7 +153,7 @@ impl Client {
         exp.mul_f64(fraction)
     }
 
-    async fn get_once(&self, path: &str, query: &Query) -> Result<Value, ApiError> {
+    async fn get_once(&self, path: &str, query: &Query) -> Result<Answer, ApiError> {
         let mut req = self.http.get(format!("{}{}", self.root, path)).query(query);
         if let Some(token) = &self.token {
             req = req.header("Access-Token", token.expose());
@@ -154,7 +166,7 @@ impl Client {
         &self,
         path: &str,
         sent: reqwest::Result<reqwest::Response>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let transport =
             |kind, msg: String, status| ApiError::transport(kind, redact(&msg), status, path);
         let resp = sent.map_err(|e| {
@@ -170,6 +182,7 @@ impl Client {
             )
         })?;
         let status = resp.status().as_u16();
+        let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
         let body = resp.bytes().await.map_err(|e| {
             transport(
                 ErrorKind::Transient,
@@ -185,7 +198,7 @@ impl Client {
             };
             return Err(transport(kind, format!("HTTP {status}"), Some(status)));
         }
-        let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
+        let mut envelope: Value = serde_json::from_slice(&body).map_err(|e| {
             transport(
                 ErrorKind::Transient,
                 format!("invalid JSON in the response ({e})"),
@@ -216,10 +229,14 @@ impl Client {
                 path,
             ));
         }
-        Ok(envelope
-            .get("data")
-            .cloned()
-            .unwrap_or(Value::Object(Default::default())))
+        let data = match envelope.get_mut("data").map(Value::take) {
+            Some(Value::Null) | None => Value::Object(Default::default()),
+            Some(data) => data,
+        };
+        Ok(Answer {
+            data,
+            ads_throttled,
+        })
     }
 }
 

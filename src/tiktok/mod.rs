@@ -5,7 +5,7 @@ pub mod client;
 pub mod error;
 pub mod pacer;
 
-pub use client::{Client, Query};
+pub use client::{Answer, Client, Query};
 pub use error::{ApiError, ErrorKind};
 
 /// Compact JSON text of a value, for JSON-valued query parameters.

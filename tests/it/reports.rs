@@ -670,3 +670,73 @@ fn a_custom_report_end_to_end() {
         "{message}"
     );
 }
+
+#[test]
+fn an_ad_report_capped_at_tiktoks_ad_limit_is_read_again_by_ad_ids() {
+    // TikTok covers at most 20,000 ads per report; here the emulator's cap is 100 ads, and each
+    // account has more (2 × 4 × 16 = 128), so the connector's batches of 100 IDs fit under it.
+    let env = Env::with(EmulatorConfig {
+        report_ads_cap: 100,
+        advertisers: 2,
+        campaigns_per_advertiser: 2,
+        adgroups_per_campaign: 4,
+        ads_per_adgroup: 16,
+        ..EmulatorConfig::default()
+    });
+    let config = env.config(json!({"include_deleted": true}));
+    let catalog = env.catalog(
+        &config,
+        &[
+            "ads_reports_daily",
+            "ads_reports_lifetime",
+            "campaigns_reports_daily",
+        ],
+        false,
+    );
+    let run = env.read(&config, &catalog, None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let notes = run
+        .of_type("LOG")
+        .iter()
+        .filter(|l| {
+            l["log"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 20,000 ads")
+        })
+        .count();
+    assert!(notes >= 2, "the cap was noticed");
+    assert!(run.of_type("LOG").iter().all(|l| !l["log"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("may be incomplete")));
+    let by_ids = env
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.params
+                .get("filtering")
+                .is_some_and(|f| f.contains("ad_ids"))
+        })
+        .count();
+    assert!(by_ids > 0);
+    let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
+    // The truth is uncapped: every ad's rows.
+    for name in [
+        "ads_reports_daily",
+        "ads_reports_lifetime",
+        "campaigns_reports_daily",
+    ] {
+        let stream = stream_of(&catalog, name);
+        for adv in env.emu.world().advertisers {
+            let today = local_today(&env, &adv.advertiser_id);
+            assert_matches_truth(
+                &run,
+                stream,
+                &adv.advertiser_id,
+                &truth(&env, stream, &adv.advertiser_id, start, today, true),
+            );
+        }
+    }
+}

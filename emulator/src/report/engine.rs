@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::audience::{Cells, Scratch, Targeting};
-use super::catalog::{Attr, Kind, Metric};
+use super::catalog::{Attr, Kind, Level, Metric};
 use super::quantity::{add, Lateness, Quantities, NQ, Q};
 use super::query::{Query, TimeDim};
 use super::select::{self, Entity, Selection};
@@ -78,6 +78,25 @@ impl<'w, 'q> Plan<'w, 'q> {
             lateness: Lateness::new(settings.late_conversion_days, now_hour),
             needed: needed_quantities(&q.metrics),
         }
+    }
+
+    /// TikTok's ad cap: at ad level, past `cap` ads only the `cap` most recently created are
+    /// reported. True when the cap cut something.
+    pub fn cap_ads(&mut self, cap: usize) -> bool {
+        if self.q.level != Level::Ad || self.sel.groups.len() <= cap {
+            return false;
+        }
+        let mut order: Vec<usize> = (0..self.sel.groups.len()).collect();
+        let created = |g: &select::Group| g.entity.ad.map(|a| (a.create_time, a.ad_id.clone()));
+        order.sort_by(|a, b| created(&self.sel.groups[*b]).cmp(&created(&self.sel.groups[*a])));
+        let keep: std::collections::HashSet<usize> = order.into_iter().take(cap).collect();
+        let mut i = 0;
+        self.sel.groups.retain(|_| {
+            let kept = keep.contains(&i);
+            i += 1;
+            kept
+        });
+        true
     }
 
     /// Entities at the data level the filters let through.

@@ -217,3 +217,90 @@ fn metrics_rejected_for_the_account_are_40002_listing_them() {
     assert_report_matches_engine(&api, &p);
     assert_eq!(api.call("report/integrated/get/", &p)["code"], 0);
 }
+
+/// Past the ad cap an ad-level report covers only the most recently created ads and says so in
+/// `X-Tt-Ads-Throttle`; other levels and ID-filtered requests under the cap are whole.
+#[test]
+fn ad_reports_past_the_ad_cap_are_cut_and_flagged() {
+    let api = Api::new(tiktok_emulator::EmulatorConfig {
+        report_ads_cap: 3,
+        ..tiktok_emulator::EmulatorConfig::default()
+    });
+    let world = api.emu.world();
+    let adv = &world.advertisers[0].advertiser_id;
+    fn report<'a>(
+        adv: &'a str,
+        level: &'a str,
+        dim: &'a str,
+        filtering: Option<&'a str>,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut p = vec![
+            ("advertiser_id", adv),
+            ("report_type", "BASIC"),
+            ("data_level", level),
+            ("query_lifetime", "true"),
+            ("page_size", "1000"),
+            ("dimensions", dim),
+        ];
+        if let Some(f) = filtering {
+            p.push(("filtering", f));
+        }
+        p
+    }
+    let params = |level: &'static str,
+                  dim: &'static str,
+                  filtering: Option<&str>|
+     -> Vec<(String, String)> {
+        report(adv, level, dim, filtering)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let target = |p: &[(String, String)]| {
+        let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Api::target("report/integrated/get/", &refs)
+    };
+    let r = api.raw(
+        &target(&params("AUCTION_AD", "[\"ad_id\"]", None)),
+        Some(TOKEN),
+    );
+    assert!(r
+        .header("x-tt-ads-throttle")
+        .is_some_and(|h| h.contains("20k")));
+    let rows = r.json().unwrap()["data"]["list"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rows.len() <= 3, "{} rows", rows.len());
+    assert!(
+        r.json().unwrap()["data"].get("__ads_throttled").is_none(),
+        "the marker stays inside"
+    );
+    // The kept ads are the most recently created among those with rows.
+    let mut mine: Vec<_> = world
+        .ads
+        .iter()
+        .filter(|a| &a.advertiser_id == adv && world.ad_effective_deleted_at(a).is_none())
+        .collect();
+    mine.sort_by_key(|a| std::cmp::Reverse(a.create_time));
+    let newest: Vec<&str> = mine.iter().take(3).map(|a| a.ad_id.as_str()).collect();
+    for row in &rows {
+        assert!(
+            newest.contains(&row["dimensions"]["ad_id"].as_str().unwrap()),
+            "{row}"
+        );
+    }
+    // Two IDs at a time stay under the cap: no header.
+    let two = serde_json::json!([{"field_name": "ad_ids", "filter_type": "IN", "filter_value": serde_json::json!([mine[0].ad_id, mine[1].ad_id]).to_string()}]).to_string();
+    let r = api.raw(
+        &target(&params("AUCTION_AD", "[\"ad_id\"]", Some(&two))),
+        Some(TOKEN),
+    );
+    assert!(r.header("x-tt-ads-throttle").is_none());
+    // Campaign level is not cut.
+    let r = api.raw(
+        &target(&params("AUCTION_CAMPAIGN", "[\"campaign_id\"]", None)),
+        Some(TOKEN),
+    );
+    assert!(r.header("x-tt-ads-throttle").is_none());
+}

@@ -25,6 +25,7 @@ pub fn settings(seed: u64) -> ReportSettings {
         seed,
         late_conversion_days: 7,
         query_too_large_threshold: None,
+        ads_cap: None,
     }
 }
 

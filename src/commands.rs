@@ -84,7 +84,13 @@ pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
         let names: Vec<String> = s
             .accounts
             .iter()
-            .map(|a| format!("'{}' ({}, {})", a.name, a.id, a.tz))
+            .map(|a| match &a.tz {
+                Ok(tz) => format!("'{}' ({}, {tz})", a.name, a.id),
+                Err(_) => format!(
+                    "'{}' ({}, no usable time zone: its reports will fail)",
+                    a.name, a.id
+                ),
+            })
             .collect();
         Ok(format!(
             "Connected to TikTok; {} account(s): {}.",

@@ -142,10 +142,7 @@ pub async fn open(config: &Config, out: &Arc<Output>) -> Result<Session, Session
             .find(|i| i.get("advertiser_id").and_then(accounts::id_text).as_deref() == Some(id.as_str()))
             .cloned()
             .ok_or_else(|| SessionError::config(format!("TikTok returned no details for advertiser account {id}; check that the token may read it.")))?;
-        let tz = accounts::time_zone(&info).map_err(|m| SessionError {
-            kind: ErrorKind::Rejected,
-            message: m,
-        })?;
+        let tz = accounts::time_zone(&info);
         let name = if name.is_empty() {
             info.get("name")
                 .and_then(Value::as_str)

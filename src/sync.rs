@@ -524,7 +524,11 @@ async fn read_report(
     account: &Account,
     incremental: bool,
 ) -> Result<(), ApiError> {
-    let today = ctx.now.with_timezone(&account.tz).date_naive();
+    let tz = account
+        .tz
+        .clone()
+        .map_err(|m| ApiError::transport(ErrorKind::Rejected, m, None, "advertiser/info/"))?;
+    let today = ctx.now.with_timezone(&tz).date_naive();
     let config = &ctx.config;
     if spec.granularity == Granularity::Lifetime {
         let window = if spec.uses_query_lifetime() {

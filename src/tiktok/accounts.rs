@@ -20,8 +20,9 @@ pub struct Reachable {
 pub struct Account {
     pub id: String,
     pub name: String,
-    /// Report days and hours are in this zone.
-    pub tz: Tz,
+    /// Report days and hours are in this zone; an error when TikTok gave none we know, which
+    /// fails this account's reports only.
+    pub tz: Result<Tz, String>,
     /// The `advertiser/info/` record, for the `advertisers` stream.
     pub info: Value,
 }

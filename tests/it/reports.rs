@@ -740,3 +740,41 @@ fn an_ad_report_capped_at_tiktoks_ad_limit_is_read_again_by_ad_ids() {
         }
     }
 }
+
+#[test]
+fn an_account_without_a_usable_time_zone_fails_only_its_reports() {
+    let env = Env::new();
+    let bad = env.emu.mutate(|w, _| {
+        w.advertisers[0].timezone = "Nowhere/Unknown".into();
+        w.advertisers[0].display_timezone = "Nowhere/Unknown".into();
+        w.advertisers[0].advertiser_id.clone()
+    });
+    let config = env.config(json!({}));
+    let catalog = env.catalog(&config, &["campaigns", "advertisers_reports_daily"], false);
+    let run = env.read(&config, &catalog, None);
+    assert_ne!(run.code, 0);
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("time zone"),
+        "{}",
+        errors[0]
+    );
+    let reported: BTreeSet<&str> = run
+        .records("advertisers_reports_daily")
+        .iter()
+        .map(|r| r["advertiser_id"].as_str().unwrap())
+        .collect();
+    assert!(!reported.contains(bad.as_str()));
+    assert_eq!(reported.len(), env.emu.world().advertisers.len() - 1);
+    assert!(
+        run.records("campaigns")
+            .iter()
+            .any(|r| r["advertiser_id"] == bad.as_str()),
+        "its entities are still read"
+    );
+    assert_eq!(
+        run.statuses("campaigns").last().map(String::as_str),
+        Some("COMPLETE")
+    );
+}

@@ -228,6 +228,20 @@ async fn api(
     body_error: Option<ApiError>,
     kill: &KillSwitch,
 ) -> Outcome {
+    // TikTok's gateway counts a request against the app's QPS/QPM when it arrives; the response
+    // time (the latency knob) is spent after admission. Deciding before the delay keeps jittered
+    // latency from reordering what the limiter sees, as with the real API.
+    let limit_key = if shared.sandbox { endpoint } else { "" };
+    let admission = Admission {
+        body_error,
+        rate_limit: lock(&shared.limiter).app(
+            limit_key,
+            &shared.app_id,
+            shared.qps,
+            shared.qpm,
+            Instant::now(),
+        ),
+    };
     let n = shared.counter.fetch_add(1, Ordering::SeqCst);
     let delay = faults::latency_ms(&shared.latency, shared.seed, n);
     if delay > 0 {
@@ -270,9 +284,9 @@ async fn api(
         }
         Some(Fault::Slow(ms)) => {
             tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
-            run(shared, endpoint, ep, params, token, body_error, now)
+            run(shared, endpoint, ep, params, token, admission, now)
         }
-        Some(Fault::Truncated) | None => run(shared, endpoint, ep, params, token, body_error, now),
+        Some(Fault::Truncated) | None => run(shared, endpoint, ep, params, token, admission, now),
     };
     let mut result = result;
     let throttled = match &mut result {
@@ -312,6 +326,13 @@ async fn api(
     }
 }
 
+/// What was decided about a request when it arrived, before its latency: whether its POST body
+/// was readable, and whether the app's rate limit admitted it.
+struct Admission {
+    body_error: Option<ApiError>,
+    rate_limit: Result<(), ApiError>,
+}
+
 /// A big report can compute for a while: let the runtime move other connections off this worker.
 fn run(
     shared: &Shared,
@@ -319,13 +340,13 @@ fn run(
     ep: Ep,
     params: &Params,
     token: Option<&str>,
-    body_error: Option<ApiError>,
+    admission: Admission,
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
     if ep == Ep::Report {
-        tokio::task::block_in_place(|| handle(shared, endpoint, ep, params, token, body_error, now))
+        tokio::task::block_in_place(|| handle(shared, endpoint, ep, params, token, admission, now))
     } else {
-        handle(shared, endpoint, ep, params, token, body_error, now)
+        handle(shared, endpoint, ep, params, token, admission, now)
     }
 }
 
@@ -336,23 +357,16 @@ fn handle(
     ep: Ep,
     params: &Params,
     token: Option<&str>,
-    body_error: Option<ApiError>,
+    admission: Admission,
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
-    let limit_key = if shared.sandbox { endpoint } else { "" };
     let instant = Instant::now();
     match ep {
         Ep::AccessToken | Ep::RevokeToken => {
-            if let Some(e) = body_error {
+            if let Some(e) = admission.body_error {
                 return Err(e);
             }
-            lock(&shared.limiter).app(
-                limit_key,
-                &shared.app_id,
-                shared.qps,
-                shared.qpm,
-                instant,
-            )?;
+            admission.rate_limit?;
             let advertisers: Vec<String> = read(&shared.world)
                 .advertisers
                 .iter()
@@ -368,7 +382,7 @@ fn handle(
         _ => {}
     }
     let token: Token = lock(&shared.auth).check(token)?.clone();
-    lock(&shared.limiter).app(limit_key, &token.app_id, shared.qps, shared.qpm, instant)?;
+    admission.rate_limit?;
     let world = read(&shared.world);
     let authorize = |id: &str| -> Result<(), ApiError> {
         if token.advertisers.contains(id) && world.advertiser(id).is_some() {

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use source_tiktok_ads::commands;
-use source_tiktok_ads::output::{Captured, Output};
+use source_tiktok_ads::read::writer::{Captured, Output};
 use tiktok_emulator::{Emulator, EmulatorConfig};
 
 /// Counts lines and bytes; keeps nothing, so memory shows the connector, not the output.
@@ -83,7 +83,10 @@ async fn main() {
     let config_path = dir.join("config.json");
     std::fs::write(&config_path, config.to_string()).expect("write config");
     let cap = Captured::default();
-    commands::discover(&config_path, &Output::new(Box::new(cap.clone())));
+    let (out, writer) = Output::start(Box::new(cap.clone()));
+    commands::discover(&config_path, &out).await;
+    out.close().await;
+    writer.join();
     let wanted = [
         "ads",
         "ads_reports_daily",
@@ -102,12 +105,19 @@ async fn main() {
 
     let counter = Counter::default();
     // Buffered like stdout is in the binary.
-    let out = Output::new(Box::new(std::io::BufWriter::with_capacity(
-        1 << 16,
-        counter.clone(),
-    )));
+    let (out, writer) = Output::start(Box::new(counter.clone()));
     let started = Instant::now();
-    let code = commands::read(&config_path, &catalog_path, None, emu.now(), &out).await;
+    let code = commands::read(
+        &config_path,
+        &catalog_path,
+        None,
+        emu.now(),
+        &out,
+        std::future::pending(),
+    )
+    .await;
+    out.close().await;
+    writer.join();
     let secs = started.elapsed().as_secs_f64();
     let lines = counter.lines.load(Ordering::Relaxed);
     let bytes = counter.bytes.load(Ordering::Relaxed);

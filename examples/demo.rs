@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use source_tiktok_ads::commands;
-use source_tiktok_ads::output::{Captured, Output};
+use source_tiktok_ads::read::writer::{Captured, Output};
 use tiktok_emulator::{Emulator, EmulatorConfig};
 
 fn write(dir: &Path, name: &str, v: &Value) -> std::path::PathBuf {
@@ -43,9 +43,11 @@ async fn main() {
     );
 
     let cap = Captured::default();
-    let out = Output::new(Box::new(cap.clone()));
+    let (out, writer) = Output::start(Box::new(cap.clone()));
     commands::check(&config_path, &out).await;
-    commands::discover(&config_path, &out);
+    commands::discover(&config_path, &out).await;
+    out.close().await;
+    writer.join();
     let lines = cap.lines();
     let status = lines
         .iter()
@@ -77,9 +79,19 @@ async fn main() {
     let catalog_path = write(&dir, "catalog.json", &json!({"streams": configured}));
 
     let cap = Captured::default();
-    let out = Output::new(Box::new(cap.clone()));
+    let (out, writer) = Output::start(Box::new(cap.clone()));
     let started = Instant::now();
-    let code = commands::read(&config_path, &catalog_path, None, now, &out).await;
+    let code = commands::read(
+        &config_path,
+        &catalog_path,
+        None,
+        now,
+        &out,
+        std::future::pending(),
+    )
+    .await;
+    out.close().await;
+    writer.join();
     let elapsed = started.elapsed();
     let lines = cap.lines();
 

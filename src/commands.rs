@@ -1,86 +1,95 @@
-//! The commands. Each writes protocol messages through an `Output` and returns the exit code.
+//! The commands. Each writes protocol messages through an `Output` and returns the exit code;
+//! every failure a user can meet ends in one ERROR trace with its `failure_type`.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::catalog::parse_catalog;
 use crate::config::{Config, Environment, PRODUCTION_URL, SANDBOX_URL};
-use crate::output::Output;
-use crate::protocol::{FailureType, LogLevel, Message};
-use crate::session::{self, SessionError};
+use crate::error::Error;
+use crate::protocol::{LogLevel, Message};
+use crate::read::{self, scheduler::Outcome, Output, Run};
+use crate::session;
 use crate::state::State;
 use crate::streams::{self, Stream};
-use crate::sync::{self, Configured, SyncMode};
-use crate::tiktok::ErrorKind;
 
 pub const SPEC: &str = include_str!("../spec.json");
 
-fn read_json(path: &Path, what: &str) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("Cannot read the {what} file {}: {e}.", path.display()))?;
+/// Exit code of a run stopped by SIGTERM (128 + 15, as a shell reports it).
+pub const EXIT_INTERRUPTED: i32 = 143;
+
+fn read_json(path: &Path, what: &str) -> Result<Value, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::config(format!(
+            "Cannot read the {what} file {}: {e}.",
+            path.display()
+        ))
+    })?;
     if text.trim().is_empty() && what == "state" {
         return Ok(Value::Null);
     }
-    serde_json::from_str(&text)
-        .map_err(|e| format!("The {what} file {} is not valid JSON: {e}.", path.display()))
+    serde_json::from_str(&text).map_err(|e| {
+        Error::config(format!(
+            "The {what} file {} is not valid JSON: {e}.",
+            path.display()
+        ))
+    })
 }
 
-fn load_config(path: &Path) -> Result<Config, String> {
+fn load_config(path: &Path) -> Result<Config, Error> {
     valid_config(&read_json(path, "config")?)
 }
 
 /// The config parsed, with its custom reports checked against TikTok's rules.
-fn valid_config(raw: &Value) -> Result<Config, String> {
-    let config = Config::parse(raw).map_err(|e| format!("Invalid configuration: {e}"))?;
+fn valid_config(raw: &Value) -> Result<Config, Error> {
+    let config =
+        Config::parse(raw).map_err(|e| Error::config(format!("Invalid configuration: {e}")))?;
     let problems = streams::check_custom_reports(&config);
     if !problems.is_empty() {
-        return Err(format!("Fix the custom reports: {}", problems.join("; ")));
+        return Err(Error::config(format!(
+            "Fix the custom reports: {}",
+            problems.join("; ")
+        )));
     }
     Ok(config)
 }
 
-fn fail(out: &Output, failure: FailureType, message: &str) -> i32 {
-    out.emit(Message::error(failure, message, None, None));
-    out.flush();
+async fn fail(out: &Output, e: &Error) -> i32 {
+    out.emit(Message::error(e.failure_type(), &e.to_string(), None, None))
+        .await;
     1
 }
 
-fn failure_type(kind: ErrorKind) -> FailureType {
-    match kind {
-        ErrorKind::Config => FailureType::ConfigError,
-        ErrorKind::RateLimited | ErrorKind::Transient => FailureType::TransientError,
-        ErrorKind::Rejected => FailureType::SystemError,
-    }
-}
-
-pub fn spec(out: &Output) -> i32 {
+pub async fn spec(out: &Output) -> i32 {
     match serde_json::from_str::<Value>(SPEC) {
         Ok(spec) => {
-            out.emit(Message::spec(spec));
+            out.emit(Message::spec(spec)).await;
             0
         }
-        Err(e) => fail(
-            out,
-            FailureType::SystemError,
-            &format!("The embedded spec is not JSON: {e}"),
-        ),
+        Err(e) => {
+            fail(
+                out,
+                &Error::Internal(format!("the embedded spec is not JSON: {e}")),
+            )
+            .await
+        }
     }
 }
 
 /// Exactly one CONNECTION_STATUS: it proves the app, the token and every configured account.
-pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
+pub async fn check(config_path: &Path, out: &Output) -> i32 {
     // A file that is not JSON at all is not a config the user can fix in the form: an error trace.
     let raw = match read_json(config_path, "config") {
         Ok(raw) => raw,
-        Err(e) => return fail(out, FailureType::ConfigError, &e),
+        Err(e) => return fail(out, &e).await,
     };
-    let status: Result<String, String> = async {
+    let status: Result<String, Error> = async {
         let config = valid_config(&raw)?;
-        let s = session::open(&config, out)
-            .await
-            .map_err(|e: SessionError| e.message)?;
+        let s = session::open(&config, out).await?;
         let names: Vec<String> = s
             .accounts
             .iter()
@@ -100,60 +109,26 @@ pub async fn check(config_path: &Path, out: &Arc<Output>) -> i32 {
     }
     .await;
     match status {
-        Ok(message) => out.emit(Message::connection_status(true, &message)),
-        Err(message) => out.emit(Message::connection_status(false, &message)),
+        Ok(message) => out.emit(Message::connection_status(true, &message)).await,
+        Err(e) => {
+            out.emit(Message::connection_status(false, &e.to_string()))
+                .await
+        }
     }
-    out.flush();
     0
 }
 
-pub fn discover(config_path: &Path, out: &Output) -> i32 {
+pub async fn discover(config_path: &Path, out: &Output) -> i32 {
     let config = match load_config(config_path) {
         Ok(c) => c,
-        Err(e) => return fail(out, FailureType::ConfigError, &e),
+        Err(e) => return fail(out, &e).await,
     };
     let entries = streams::all(&config)
         .iter()
         .map(Stream::catalog_entry)
         .collect();
-    out.emit(Message::catalog(entries));
-    out.flush();
+    out.emit(Message::catalog(entries)).await;
     0
-}
-
-/// The configured catalog: every stream named must exist and every sync mode be known.
-pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Configured>, String> {
-    let items = catalog.get("streams").and_then(Value::as_array).ok_or(
-        "The catalog must be an object with a 'streams' list (a ConfiguredAirbyteCatalog).",
-    )?;
-    let mut out: Vec<Configured> = Vec::new();
-    for item in items {
-        let name = item
-            .pointer("/stream/name")
-            .and_then(Value::as_str)
-            .ok_or("Every catalog entry needs stream.name.")?;
-        let stream = available.iter().find(|s| s.name == name).ok_or_else(|| {
-            format!("The catalog names stream '{name}', which this source does not have. Run discover again and pick from its streams.")
-        })?;
-        let mode = match item.get("sync_mode").and_then(Value::as_str) {
-            Some("full_refresh") => SyncMode::FullRefresh,
-            Some("incremental") if stream.cursor().is_some() => SyncMode::Incremental,
-            Some("incremental") => {
-                return Err(format!("Stream '{name}' has no cursor and supports full_refresh only; change its sync mode."))
-            }
-            other => return Err(format!("Stream '{name}' has sync_mode {other:?}; it must be 'full_refresh' or 'incremental'.")),
-        };
-        if !out.iter().any(|c| c.stream.name == name) {
-            out.push(Configured {
-                stream: stream.clone(),
-                mode,
-            });
-        }
-    }
-    if out.is_empty() {
-        return Err("The catalog selects no stream.".into());
-    }
-    Ok(out)
 }
 
 pub async fn read(
@@ -161,28 +136,37 @@ pub async fn read(
     catalog_path: &Path,
     state_path: Option<&Path>,
     now: DateTime<Utc>,
-    out: &Arc<Output>,
+    out: &Output,
+    stop: impl Future<Output = ()>,
 ) -> i32 {
     let config = match load_config(config_path) {
         Ok(c) => Arc::new(c),
-        Err(e) => return fail(out, FailureType::ConfigError, &e),
+        Err(e) => return fail(out, &e).await,
     };
     let catalog = match read_json(catalog_path, "catalog")
         .and_then(|c| parse_catalog(&c, &streams::all(&config)))
     {
         Ok(c) => c,
-        Err(e) => return fail(out, FailureType::ConfigError, &e),
+        Err(e) => return fail(out, &e).await,
     };
     let state = match state_path.map(|p| read_json(p, "state")).transpose() {
         Ok(raw) => match State::parse(raw.as_ref().unwrap_or(&Value::Null)) {
             Ok(s) => s,
-            Err(e) => return fail(out, FailureType::ConfigError, &format!("The input state is not usable: {e} Reset the connection's state or fix the file.")),
+            Err(e) => {
+                return fail(
+                    out,
+                    &Error::config(format!(
+                        "The input state is not usable: {e} Reset the connection's state or fix the file."
+                    )),
+                )
+                .await
+            }
         },
-        Err(e) => return fail(out, FailureType::ConfigError, &e),
+        Err(e) => return fail(out, &e).await,
     };
     let session = match session::open(&config, out).await {
         Ok(s) => s,
-        Err(e) => return fail(out, failure_type(e.kind), &e.message),
+        Err(e) => return fail(out, &e).await,
     };
     out.log(
         LogLevel::Info,
@@ -191,18 +175,20 @@ pub async fn read(
             catalog.len(),
             session.accounts.len()
         ),
-    );
-    let ok = sync::run(
+    )
+    .await;
+    let run = Arc::new(Run::new(
         config,
         session.client,
         session.accounts,
-        catalog,
-        state,
+        out.clone(),
         now,
-        Arc::clone(out),
-    )
-    .await;
-    i32::from(!ok)
+    ));
+    match read::run(run, catalog, &state, stop).await {
+        Outcome::Complete if !out.is_broken() => 0,
+        Outcome::Interrupted => EXIT_INTERRUPTED,
+        _ => 1,
+    }
 }
 
 /// The page where an advertiser authorizes the app; TikTok then shows or redirects with the code.
@@ -212,9 +198,9 @@ pub fn auth_url(
     state: &str,
     environment: Environment,
     base: Option<&str>,
-) -> Result<String, String> {
+) -> Result<String, Error> {
     let host = match (base, environment) {
-        (Some(b), _) => crate::config::check_base_url(b).map_err(|e| e.0)?,
+        (Some(b), _) => crate::config::check_base_url(b).map_err(|e| Error::config(e.0))?,
         (None, Environment::Production) => PRODUCTION_URL.to_string(),
         (None, Environment::Sandbox) => SANDBOX_URL.to_string(),
     };
@@ -237,32 +223,28 @@ pub fn auth_url(
 }
 
 /// Exchanges the config's auth code and returns the config to store: token set, code removed.
-pub async fn exchange_code(config_path: &Path, out: &Arc<Output>) -> Result<Value, String> {
+pub async fn exchange_code(config_path: &Path) -> Result<Value, Error> {
     let config = load_config(config_path)?;
     let code = config
         .auth_code
         .clone()
-        .ok_or("The config has no 'auth_code' to exchange.")?;
-    let client = session::new_client(&config, out).map_err(|e| e.message)?;
-    let token = session::exchange(&client, &config, &code)
-        .await
-        .map_err(|e| e.message)?;
+        .ok_or_else(|| Error::config("The config has no 'auth_code' to exchange."))?;
+    let client = session::new_client(&config)?;
+    let token = session::exchange(&client, &config, &code).await?;
     Ok(config.with_token(token.expose()))
 }
 
 /// The clock: the wall clock, or `TIKTOK_ADS_NOW` (RFC 3339) so tests against an emulator with a
 /// fixed clock are deterministic.
-pub fn now() -> Result<DateTime<Utc>, String> {
+pub fn now() -> Result<DateTime<Utc>, Error> {
     match std::env::var("TIKTOK_ADS_NOW") {
         Ok(v) if !v.trim().is_empty() => DateTime::parse_from_rfc3339(v.trim())
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| {
-                format!("TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}")
+                Error::config(format!(
+                    "TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}"
+                ))
             }),
         _ => Ok(Utc::now()),
     }
-}
-
-pub fn ok_json(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| json!({}).to_string())
 }

@@ -2,70 +2,15 @@
 //! says what to do.
 
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use serde_json::Value;
 
+pub use crate::secrets::{redact, register_secret, Secret};
 use crate::streams::decl::{Granularity, Level, ReportType};
 
 pub const PRODUCTION_URL: &str = "https://business-api.tiktok.com";
 pub const SANDBOX_URL: &str = "https://sandbox-ads.tiktok.com";
-
-/// A credential. `Debug` and `Display` print a mask, and its value is registered for redaction
-/// of every log and trace line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Secret {
-        register_secret(&value);
-        Secret(value)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("****")
-    }
-}
-
-fn secrets() -> &'static Mutex<Vec<String>> {
-    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    SECRETS.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-/// Remembers a value that must never be printed (also used for tokens obtained at run time).
-pub fn register_secret(value: &str) {
-    // Very short values would mask ordinary words; TikTok credentials are long.
-    if value.len() >= 4 {
-        let mut list = secrets().lock().unwrap_or_else(|e| e.into_inner());
-        if !list.iter().any(|s| s == value) {
-            list.push(value.to_string());
-        }
-    }
-}
-
-/// Masks every registered secret in `text`.
-pub fn redact(text: &str) -> String {
-    let list = secrets().lock().unwrap_or_else(|e| e.into_inner());
-    let mut out = text.to_string();
-    for s in list.iter() {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "****");
-        }
-    }
-    out
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -111,7 +56,10 @@ pub struct Config {
     pub daily_window_days: u32,
     pub requests_per_second: u32,
     pub requests_per_minute: u32,
-    pub concurrency: usize,
+    /// At most this many requests in flight; fewer when rate × latency needs fewer.
+    pub max_in_flight: usize,
+    /// A wait for the rate limit longer than this shows the stream as rate limited.
+    pub rate_limited_status_after_ms: u64,
     pub base_url: String,
     pub request_timeout_secs: u64,
     pub max_retry_secs: u64,
@@ -300,7 +248,9 @@ impl Config {
             opt_u64(raw, "requests_per_second", 1, 1000, tier_qps as u64)? as u32;
         let requests_per_minute =
             opt_u64(raw, "requests_per_minute", 1, 60_000, tier_qpm as u64)? as u32;
-        let concurrency = opt_u64(raw, "concurrency", 1, 32, 4)? as usize;
+        let max_in_flight = opt_u64(raw, "concurrency", 1, 64, 32)? as usize;
+        let rate_limited_status_after_ms =
+            opt_u64(raw, "rate_limited_status_after_ms", 0, 3_600_000, 3000)?;
         let default_url = match environment {
             Environment::Production => PRODUCTION_URL,
             Environment::Sandbox => SANDBOX_URL,
@@ -325,7 +275,8 @@ impl Config {
             daily_window_days,
             requests_per_second,
             requests_per_minute,
-            concurrency,
+            max_in_flight,
+            rate_limited_status_after_ms,
             base_url,
             request_timeout_secs,
             max_retry_secs,

@@ -1,13 +1,15 @@
-//! CLI: parses arguments, runs a command, exits with its code.
+//! CLI: parses arguments, starts the writer, runs a command, exits with its code.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
+
 use source_tiktok_ads::commands;
 use source_tiktok_ads::config::Environment;
-use source_tiktok_ads::output::Output;
-use source_tiktok_ads::protocol::FailureType;
-use source_tiktok_ads::protocol::Message;
+use source_tiktok_ads::protocol::{FailureType, Message};
+use source_tiktok_ads::read::Output;
+use source_tiktok_ads::secrets::redact;
 
 #[derive(Parser)]
 #[command(
@@ -69,81 +71,110 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let out = Output::stdout();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            out.emit(Message::error(
+            // No writer without a runtime: one line straight to stdout.
+            let mut line = Vec::new();
+            Message::error(
                 FailureType::SystemError,
                 &format!("Cannot start the async runtime: {e}"),
                 None,
                 None,
-            ));
+            )
+            .to_line(&mut line);
+            let _ = std::io::stdout().write_all(&line);
             std::process::exit(1);
         }
     };
-    let code = runtime.block_on(async {
-        match cli.command {
-            Command::Spec => commands::spec(&out),
-            Command::Check { config } => commands::check(&config, &out).await,
-            Command::Discover { config } => commands::discover(&config, &out),
-            Command::Read {
-                config,
-                catalog,
-                state,
-            } => match commands::now() {
-                Ok(now) => commands::read(&config, &catalog, state.as_deref(), now, &out).await,
-                Err(e) => {
-                    out.emit(Message::error(FailureType::ConfigError, &e, None, None));
-                    1
-                }
-            },
-            Command::AuthUrl {
-                app_id,
-                redirect_uri,
-                state,
-                sandbox,
-                api_base_url,
-            } => {
-                let env = if sandbox {
-                    Environment::Sandbox
-                } else {
-                    Environment::Production
-                };
-                match commands::auth_url(
-                    &app_id,
-                    &redirect_uri,
-                    &state,
-                    env,
-                    api_base_url.as_deref(),
-                ) {
-                    Ok(url) => {
-                        println!("{url}");
-                        0
-                    }
-                    Err(e) => {
-                        eprintln!("{e}");
-                        2
-                    }
-                }
+    let code = runtime.block_on(run(cli.command));
+    // Readers still waiting on a slow server must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    std::process::exit(code);
+}
+
+async fn run(command: Command) -> i32 {
+    let (out, writer) = Output::stdout();
+    let code = match command {
+        Command::Spec => commands::spec(&out).await,
+        Command::Check { config } => commands::check(&config, &out).await,
+        Command::Discover { config } => commands::discover(&config, &out).await,
+        Command::Read {
+            config,
+            catalog,
+            state,
+        } => match commands::now() {
+            Ok(now) => {
+                commands::read(
+                    &config,
+                    &catalog,
+                    state.as_deref(),
+                    now,
+                    &out,
+                    stop_signal(),
+                )
+                .await
             }
-            Command::ExchangeCode { config } => {
-                match commands::exchange_code(&config, &out).await {
-                    Ok(new_config) => {
-                        println!("{}", commands::ok_json(&new_config));
-                        0
-                    }
-                    Err(e) => {
-                        eprintln!("{}", source_tiktok_ads::config::redact(&e));
-                        1
-                    }
+            Err(e) => {
+                out.emit(Message::error(e.failure_type(), &e.to_string(), None, None))
+                    .await;
+                1
+            }
+        },
+        Command::AuthUrl {
+            app_id,
+            redirect_uri,
+            state,
+            sandbox,
+            api_base_url,
+        } => {
+            let env = if sandbox {
+                Environment::Sandbox
+            } else {
+                Environment::Production
+            };
+            match commands::auth_url(&app_id, &redirect_uri, &state, env, api_base_url.as_deref()) {
+                Ok(url) => {
+                    println!("{url}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    2
                 }
             }
         }
-    });
-    out.flush();
-    std::process::exit(code);
+        Command::ExchangeCode { config } => match commands::exchange_code(&config).await {
+            Ok(new_config) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&new_config).unwrap_or_default()
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("{}", redact(&e.to_string()));
+                1
+            }
+        },
+    };
+    out.close().await;
+    writer.join();
+    code
+}
+
+/// Resolves when the platform asks the connector to stop (SIGTERM, or Ctrl-C by hand).
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

@@ -1,9 +1,12 @@
-//! Airbyte protocol messages (the subset a source emits) and the line writer.
-
-use std::io::Write;
+//! Airbyte protocol messages, typed: the subset a source emits. Each message serialises to one
+//! line of JSON with the shapes of `airbyte_protocol.yaml` (airbyte-protocol.md §1). Text that a
+//! person reads (log lines, error messages) is masked for secrets when the message is built, on
+//! the value itself, before any JSON escaping.
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+
+use crate::secrets::redact;
 
 /// Epoch milliseconds; `emitted_at` of records and traces.
 pub fn now_ms() -> i64 {
@@ -36,42 +39,235 @@ pub enum LogLevel {
     Debug,
 }
 
-/// One line of output. Built as JSON values so every message shape stays next to its constructor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Message(pub Value);
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamDescriptor {
+    pub name: String,
+}
+
+impl StreamDescriptor {
+    pub fn new(name: &str) -> StreamDescriptor {
+        StreamDescriptor {
+            name: name.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectionStatusKind {
+    Succeeded,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConnectionStatus {
+    pub status: ConnectionStatusKind,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Catalog {
+    pub streams: Vec<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Record {
+    pub stream: String,
+    pub data: serde_json::Map<String, Value>,
+    pub emitted_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateStats {
+    /// Records of this stream since its previous STATE; the protocol wants a number with a
+    /// decimal point.
+    #[serde(rename = "recordCount")]
+    pub record_count: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamState {
+    pub stream_descriptor: StreamDescriptor,
+    pub stream_state: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    Stream {
+        stream: StreamState,
+        #[serde(rename = "sourceStats")]
+        source_stats: StateStats,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Log {
+    pub level: LogLevel,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorTrace {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_message: Option<String>,
+    pub failure_type: FailureType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_descriptor: Option<StreamDescriptor>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StatusReason {
+    RateLimited { rate_limited: RateLimited },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RateLimited {
+    /// Epoch milliseconds when the quota is expected to allow requests again.
+    pub quota_reset: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamStatusTrace {
+    pub stream_descriptor: StreamDescriptor,
+    pub status: StreamStatus,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<StatusReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub row_estimate: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Trace {
+    Error {
+        emitted_at: f64,
+        error: ErrorTrace,
+    },
+    StreamStatus {
+        emitted_at: f64,
+        stream_status: StreamStatusTrace,
+    },
+    Estimate {
+        emitted_at: f64,
+        estimate: Estimate,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConnectorConfig {
+    pub config: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Control {
+    ConnectorConfig {
+        emitted_at: f64,
+        #[serde(rename = "connectorConfig")]
+        connector_config: ConnectorConfig,
+    },
+}
+
+/// One line of output.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Message {
+    Spec {
+        spec: Value,
+    },
+    ConnectionStatus {
+        #[serde(rename = "connectionStatus")]
+        connection_status: ConnectionStatus,
+    },
+    Catalog {
+        catalog: Catalog,
+    },
+    Record {
+        record: Record,
+    },
+    State {
+        state: State,
+    },
+    Log {
+        log: Log,
+    },
+    Trace {
+        trace: Trace,
+    },
+    Control {
+        control: Control,
+    },
+}
+
+fn trace_time() -> f64 {
+    now_ms() as f64
+}
 
 impl Message {
     pub fn spec(spec: Value) -> Message {
-        Message(json!({"type": "SPEC", "spec": spec}))
+        Message::Spec { spec }
     }
 
     pub fn connection_status(succeeded: bool, message: &str) -> Message {
-        let status = if succeeded { "SUCCEEDED" } else { "FAILED" };
-        Message(
-            json!({"type": "CONNECTION_STATUS", "connectionStatus": {"status": status, "message": message}}),
-        )
+        let status = if succeeded {
+            ConnectionStatusKind::Succeeded
+        } else {
+            ConnectionStatusKind::Failed
+        };
+        Message::ConnectionStatus {
+            connection_status: ConnectionStatus {
+                status,
+                message: redact(message),
+            },
+        }
     }
 
     pub fn catalog(streams: Vec<Value>) -> Message {
-        Message(json!({"type": "CATALOG", "catalog": {"streams": streams}}))
+        Message::Catalog {
+            catalog: Catalog { streams },
+        }
     }
 
-    pub fn record(stream: &str, data: Map<String, Value>) -> Message {
-        Message(
-            json!({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": now_ms()}}),
-        )
+    pub fn record(stream: &str, data: serde_json::Map<String, Value>) -> Message {
+        Message::Record {
+            record: Record {
+                stream: stream.to_string(),
+                data,
+                emitted_at: now_ms(),
+            },
+        }
     }
 
     pub fn stream_state(stream: &str, stream_state: Value, record_count: u64) -> Message {
-        Message(json!({"type": "STATE", "state": {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state},
-            "sourceStats": {"recordCount": record_count as f64},
-        }}))
+        Message::State {
+            state: State::Stream {
+                stream: StreamState {
+                    stream_descriptor: StreamDescriptor::new(stream),
+                    stream_state,
+                },
+                source_stats: StateStats {
+                    record_count: record_count as f64,
+                },
+            },
+        }
     }
 
     pub fn log(level: LogLevel, message: &str) -> Message {
-        Message(json!({"type": "LOG", "log": {"level": level, "message": message}}))
+        Message::Log {
+            log: Log {
+                level,
+                message: redact(message),
+            },
+        }
     }
 
     pub fn error(
@@ -80,129 +276,151 @@ impl Message {
         internal: Option<&str>,
         stream: Option<&str>,
     ) -> Message {
-        let mut error = json!({"message": message, "failure_type": failure_type});
-        if let Some(internal) = internal {
-            error["internal_message"] = json!(internal);
+        Message::Trace {
+            trace: Trace::Error {
+                emitted_at: trace_time(),
+                error: ErrorTrace {
+                    message: redact(message),
+                    internal_message: internal.map(redact),
+                    failure_type,
+                    stream_descriptor: stream.map(StreamDescriptor::new),
+                },
+            },
         }
-        if let Some(stream) = stream {
-            error["stream_descriptor"] = json!({"name": stream});
-        }
-        Message(
-            json!({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now_ms() as f64, "error": error}}),
-        )
     }
 
     pub fn status(stream: &str, status: StreamStatus) -> Message {
-        Message(json!({"type": "TRACE", "trace": {
-            "type": "STREAM_STATUS", "emitted_at": now_ms() as f64,
-            "stream_status": {"stream_descriptor": {"name": stream}, "status": status},
-        }}))
+        Message::Trace {
+            trace: Trace::StreamStatus {
+                emitted_at: trace_time(),
+                stream_status: StreamStatusTrace {
+                    stream_descriptor: StreamDescriptor::new(stream),
+                    status,
+                    reasons: Vec::new(),
+                },
+            },
+        }
+    }
+
+    /// RUNNING with the reason RATE_LIMITED: the platform then shows that the stream waits for
+    /// TikTok's quota instead of looking stuck.
+    pub fn rate_limited(stream: &str, quota_reset_ms: i64) -> Message {
+        Message::Trace {
+            trace: Trace::StreamStatus {
+                emitted_at: trace_time(),
+                stream_status: StreamStatusTrace {
+                    stream_descriptor: StreamDescriptor::new(stream),
+                    status: StreamStatus::Running,
+                    reasons: vec![StatusReason::RateLimited {
+                        rate_limited: RateLimited {
+                            quota_reset: quota_reset_ms,
+                        },
+                    }],
+                },
+            },
+        }
     }
 
     pub fn estimate(stream: &str, rows: u64) -> Message {
-        Message(json!({"type": "TRACE", "trace": {
-            "type": "ESTIMATE", "emitted_at": now_ms() as f64,
-            "estimate": {"name": stream, "type": "STREAM", "row_estimate": rows},
-        }}))
+        Message::Trace {
+            trace: Trace::Estimate {
+                emitted_at: trace_time(),
+                estimate: Estimate {
+                    name: stream.to_string(),
+                    kind: "STREAM",
+                    row_estimate: rows,
+                },
+            },
+        }
     }
 
+    /// The whole config to store, with secrets in clear: the platform needs them. Never logged.
     pub fn control_config(config: Value) -> Message {
-        Message(json!({"type": "CONTROL", "control": {
-            "type": "CONNECTOR_CONFIG", "emitted_at": now_ms() as f64,
-            "connectorConfig": {"config": config},
-        }}))
-    }
-}
-
-/// Writes one message per line. Every command writes through one of these, so output is testable
-/// and lines are never interleaved.
-pub struct LineWriter<W: Write> {
-    out: W,
-}
-
-impl<W: Write> LineWriter<W> {
-    pub fn new(out: W) -> Self {
-        LineWriter { out }
+        Message::Control {
+            control: Control::ConnectorConfig {
+                emitted_at: trace_time(),
+                connector_config: ConnectorConfig { config },
+            },
+        }
     }
 
-    pub fn write(&mut self, message: &Message) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, &message.0)?;
-        self.out.write_all(b"\n")
-    }
-
-    /// A RECORD line written straight from its data: the same JSON as `Message::record`, without
-    /// first copying the data into a message value (records are most of a sync's output).
-    pub fn write_record(
-        &mut self,
-        stream_json: &str,
-        data: &Map<String, Value>,
-        emitted_at: i64,
-    ) -> std::io::Result<()> {
-        self.out
-            .write_all(b"{\"type\":\"RECORD\",\"record\":{\"stream\":")?;
-        self.out.write_all(stream_json.as_bytes())?;
-        self.out.write_all(b",\"data\":")?;
-        serde_json::to_writer(&mut self.out, data)?;
-        writeln!(self.out, ",\"emitted_at\":{emitted_at}}}}}")
-    }
-
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-
-    pub fn into_inner(self) -> W {
-        self.out
+    /// The message as one line of JSON, newline included.
+    pub fn to_line(&self, out: &mut Vec<u8>) {
+        // Serialising plain structs of strings, numbers and JSON values cannot fail.
+        if serde_json::to_writer(&mut *out, self).is_ok() {
+            out.push(b'\n');
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn line(m: &Message) -> Value {
+        let mut out = Vec::new();
+        m.to_line(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with('\n') && text.matches('\n').count() == 1,
+            "{text}"
+        );
+        serde_json::from_str(&text).unwrap()
+    }
 
     #[test]
-    fn messages_are_single_lines_with_their_payload_key() {
-        let mut w = LineWriter::new(Vec::new());
-        let mut data = Map::new();
+    fn shapes_follow_the_protocol() {
+        let mut data = serde_json::Map::new();
         data.insert("note".into(), json!("line one\nline two"));
-        w.write(&Message::record("s", data)).unwrap();
-        w.write(&Message::stream_state("s", json!({"a": 1}), 3))
-            .unwrap();
-        w.write(&Message::error(
+        let r = line(&Message::record("s", data));
+        assert_eq!(r["type"], "RECORD");
+        assert_eq!(r["record"]["data"]["note"], "line one\nline two");
+        assert!(r["record"]["emitted_at"].is_i64());
+
+        let s = line(&Message::stream_state("s", json!({"a": 1}), 3));
+        assert_eq!(s["state"]["type"], "STREAM");
+        assert_eq!(s["state"]["stream"]["stream_descriptor"]["name"], "s");
+        assert_eq!(s["state"]["sourceStats"]["recordCount"].as_f64(), Some(3.0));
+        assert!(s["state"]["sourceStats"]["recordCount"].is_f64());
+
+        let e = line(&Message::error(
             FailureType::ConfigError,
             "fix it",
             None,
             Some("s"),
-        ))
-        .unwrap();
-        let text = String::from_utf8(w.into_inner()).unwrap();
-        let lines: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0]["record"]["data"]["note"], "line one\nline two");
-        assert!(lines[0]["record"]["emitted_at"].is_i64());
-        assert_eq!(
-            lines[1]["state"]["sourceStats"]["recordCount"].as_f64(),
-            Some(3.0)
-        );
-        assert_eq!(lines[2]["trace"]["error"]["failure_type"], "config_error");
-        assert_eq!(lines[2]["trace"]["error"]["stream_descriptor"]["name"], "s");
-    }
+        ));
+        assert_eq!(e["trace"]["type"], "ERROR");
+        assert_eq!(e["trace"]["error"]["failure_type"], "config_error");
+        assert_eq!(e["trace"]["error"]["stream_descriptor"]["name"], "s");
+        assert!(e["trace"]["error"].get("internal_message").is_none());
+        assert!(e["trace"]["emitted_at"].is_f64());
 
-    #[test]
-    fn a_record_written_directly_equals_the_message() {
-        let mut data = Map::new();
-        data.insert("a".into(), json!("x\"y"));
-        data.insert("n".into(), serde_json::from_str::<Value>("1.50").unwrap());
-        let mut w = LineWriter::new(Vec::new());
-        w.write_record(&Value::String("s\"1".into()).to_string(), &data, 42)
-            .unwrap();
-        let text = String::from_utf8(w.into_inner()).unwrap();
-        assert!(text.ends_with('\n') && text.matches('\n').count() == 1);
-        let mut expected = Message::record("s\"1", data).0;
-        expected["record"]["emitted_at"] = json!(42);
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
-        assert!(text.contains("\"n\":1.50"));
+        let c = line(&Message::connection_status(false, "no"));
+        assert_eq!(c["connectionStatus"]["status"], "FAILED");
+
+        let st = line(&Message::status("s", StreamStatus::Complete));
+        assert_eq!(st["trace"]["stream_status"]["status"], "COMPLETE");
+        assert!(st["trace"]["stream_status"].get("reasons").is_none());
+
+        let rl = line(&Message::rate_limited("s", 1_700_000_000_000));
+        assert_eq!(rl["trace"]["stream_status"]["status"], "RUNNING");
+        assert_eq!(
+            rl["trace"]["stream_status"]["reasons"],
+            json!([{"type": "RATE_LIMITED", "rate_limited": {"quota_reset": 1_700_000_000_000i64}}])
+        );
+
+        let est = line(&Message::estimate("s", 7));
+        assert_eq!(
+            est["trace"]["estimate"],
+            json!({"name": "s", "type": "STREAM", "row_estimate": 7})
+        );
+
+        let ctl = line(&Message::control_config(json!({"k": "v"})));
+        assert_eq!(ctl["control"]["type"], "CONNECTOR_CONFIG");
+        assert_eq!(ctl["control"]["connectorConfig"]["config"]["k"], "v");
+
+        let l = line(&Message::log(LogLevel::Warn, "careful"));
+        assert_eq!(l["log"], json!({"level": "WARN", "message": "careful"}));
     }
 }

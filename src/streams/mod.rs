@@ -1,39 +1,26 @@
-//! The streams: entity and asset streams are declarations below; report streams are
-//! declarations in `reports.rs` or come from the `custom_reports` setting. Schemas of reports are
-//! built from their declared metrics, so a schema never promises a field that is not requested.
+//! The stream registry: every stream this connector offers, declared once. Account, list and
+//! report streams are declarations (data); custom reports come from the config. The catalog,
+//! the golden files, the tests and the README's stream table all read from here.
 
+pub mod accounts;
 pub mod decl;
+pub mod list;
 pub mod metrics;
+pub mod paging;
 pub mod record;
-pub mod reports;
+pub mod report;
+pub mod report_catalog;
 
 use serde_json::{json, Map, Value};
 
-use crate::config::{Config, CustomReport, Environment};
-use decl::{Granularity, Level, MetricKind, ReportDecl, ReportType};
+use crate::config::{Config, Environment};
+use crate::read::Reader;
+use accounts::AccountsStream;
+pub use list::ListDecl;
+pub use report::ReportSpec;
 
-/// A paged list endpoint read once per account.
-#[derive(Debug)]
-pub struct EntityDecl {
-    pub name: &'static str,
-    pub path: &'static str,
-    /// Where the items are in `data`: `list`, `musics`, `creative_portfolios`, `pixels`.
-    pub records_key: &'static str,
-    pub page_size: u32,
-    pub primary_key: &'static str,
-    /// Incremental on `modify_time`, compared on our side (TikTok has no such filter here).
-    pub incremental: bool,
-    /// `ad/get/` can filter on `modified_after` itself.
-    pub server_modified_after: bool,
-    /// The `filtering` that lets deleted entities in, when `include_deleted` is on.
-    pub deleted_filter: Option<(&'static str, &'static str)>,
-    /// A field copied from a nested one, e.g. spark ads' key from `item_info.item_id`.
-    pub derived_key: Option<(&'static str, &'static str)>,
-    pub schema: &'static str,
-}
-
-pub const ENTITIES: &[EntityDecl] = &[
-    EntityDecl {
+pub const LISTS: &[ListDecl] = &[
+    ListDecl {
         name: "campaigns",
         path: "campaign/get/",
         records_key: "list",
@@ -45,7 +32,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/campaigns.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "ad_groups",
         path: "adgroup/get/",
         records_key: "list",
@@ -57,7 +44,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/ad_groups.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "ads",
         path: "ad/get/",
         records_key: "list",
@@ -69,7 +56,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/ads.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "audiences",
         path: "dmp/custom_audience/list/",
         records_key: "list",
@@ -81,7 +68,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/audiences.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "creative_assets_images",
         path: "file/image/ad/search/",
         records_key: "list",
@@ -93,7 +80,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/creative_assets_images.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "creative_assets_videos",
         path: "file/video/ad/search/",
         records_key: "list",
@@ -105,7 +92,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/creative_assets_videos.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "creative_assets_music",
         path: "file/music/get/",
         records_key: "musics",
@@ -117,7 +104,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/creative_assets_music.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "creative_assets_portfolios",
         path: "creative/portfolio/list/",
         records_key: "creative_portfolios",
@@ -129,7 +116,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/creative_assets_portfolios.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "pixels",
         path: "pixel/list/",
         records_key: "pixels",
@@ -141,7 +128,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         derived_key: None,
         schema: include_str!("schemas/pixels.json"),
     },
-    EntityDecl {
+    ListDecl {
         name: "spark_ads",
         path: "tt_video/list/",
         records_key: "list",
@@ -155,154 +142,51 @@ pub const ENTITIES: &[EntityDecl] = &[
     },
 ];
 
-const ADVERTISER_IDS_SCHEMA: &str = include_str!("schemas/advertiser_ids.json");
-const ADVERTISERS_SCHEMA: &str = include_str!("schemas/advertisers.json");
-
-/// A report stream, built-in or custom.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportSpec {
-    pub report_type: ReportType,
-    pub level: Level,
-    pub granularity: Granularity,
-    pub breakdowns: Vec<String>,
-    pub metrics: Vec<String>,
-}
-
-impl ReportSpec {
-    fn from_decl(d: &ReportDecl) -> ReportSpec {
-        ReportSpec {
-            report_type: d.report_type,
-            level: d.level,
-            granularity: d.granularity,
-            breakdowns: d.breakdowns.iter().map(|s| s.to_string()).collect(),
-            metrics: d.metrics.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    pub fn from_custom(c: &CustomReport) -> ReportSpec {
-        ReportSpec {
-            report_type: c.report_type,
-            level: c.level,
-            granularity: c.granularity,
-            breakdowns: c.breakdowns.clone(),
-            metrics: c.metrics.clone(),
-        }
-    }
-
-    /// TikTok has no lifetime AUDIENCE report: such a stream asks for the last 365 days
-    /// without a time dimension instead.
-    pub fn uses_query_lifetime(&self) -> bool {
-        self.granularity == Granularity::Lifetime && self.report_type == ReportType::Basic
-    }
-
-    pub fn time_dimension(&self) -> Option<&'static str> {
-        match self.granularity {
-            Granularity::Day => Some("stat_time_day"),
-            Granularity::Hour => Some("stat_time_hour"),
-            Granularity::Lifetime => None,
-        }
-    }
-
-    /// The `dimensions` parameter: level ID, time, breakdowns.
-    pub fn dimensions(&self) -> Vec<String> {
-        let mut dims = vec![self.level.id_dimension().to_string()];
-        dims.extend(self.time_dimension().map(String::from));
-        dims.extend(self.breakdowns.iter().cloned());
-        dims
-    }
-
-    pub fn primary_key(&self) -> Vec<String> {
-        // The same key as the official connector's streams, so its users keep their dedup keys;
-        // TikTok's entity IDs are unique across accounts.
-        let mut pk = vec![self.level.id_dimension().to_string()];
-        pk.extend(self.time_dimension().map(String::from));
-        pk.extend(self.breakdowns.iter().cloned());
-        pk
-    }
-
-    fn schema(&self) -> Value {
-        let mut props = Map::new();
-        props.insert("advertiser_id".into(), json!({"type": "string"}));
-        props.insert(self.level.id_dimension().into(), json!({"type": "string"}));
-        match self.granularity {
-            Granularity::Day => {
-                props.insert(
-                    "stat_time_day".into(),
-                    json!({"type": "string", "format": "date"}),
-                );
-            }
-            Granularity::Hour => {
-                props.insert(
-                    "stat_time_hour".into(),
-                    json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_without_timezone"}),
-                );
-            }
-            Granularity::Lifetime => {}
-        }
-        for b in &self.breakdowns {
-            props.insert(b.clone(), json!({"type": "string"}));
-        }
-        for m in &self.metrics {
-            let t = match metrics::metric_kind(m) {
-                Some(MetricKind::Integer) => "integer",
-                Some(MetricKind::Number) => "number",
-                Some(MetricKind::Text) | None => "string",
-            };
-            props
-                .entry(m.clone())
-                .or_insert(json!({"type": ["null", t]}));
-        }
-        object_schema(props)
-    }
-}
-
-fn object_schema(props: Map<String, Value>) -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": true,
-        "properties": props,
-    })
-}
-
+/// What kind of stream, with its declaration.
 #[derive(Clone, Debug)]
-pub enum Source {
-    AdvertiserIds,
-    Advertisers,
-    Entity(&'static EntityDecl),
+pub enum Kind {
+    Accounts(AccountsStream),
+    List(&'static ListDecl),
     Report(ReportSpec),
 }
 
 #[derive(Clone, Debug)]
 pub struct Stream {
     pub name: String,
-    pub source: Source,
+    pub kind: Kind,
 }
 
 impl Stream {
+    pub fn reader(&self) -> &dyn Reader {
+        match &self.kind {
+            Kind::Accounts(a) => a,
+            Kind::List(l) => *l,
+            Kind::Report(r) => r,
+        }
+    }
+
     pub fn schema(&self) -> Value {
-        match &self.source {
-            Source::AdvertiserIds => parse_schema(ADVERTISER_IDS_SCHEMA),
-            Source::Advertisers => parse_schema(ADVERTISERS_SCHEMA),
-            Source::Entity(e) => parse_schema(e.schema),
-            Source::Report(r) => r.schema(),
+        match &self.kind {
+            Kind::Accounts(a) => a.schema(),
+            Kind::List(l) => l.schema(),
+            Kind::Report(r) => r.schema(),
         }
     }
 
     pub fn primary_key(&self) -> Vec<String> {
-        match &self.source {
-            Source::AdvertiserIds | Source::Advertisers => vec!["advertiser_id".into()],
-            Source::Entity(e) => vec![e.primary_key.to_string()],
-            Source::Report(r) => r.primary_key(),
+        match &self.kind {
+            Kind::Accounts(_) => vec!["advertiser_id".into()],
+            Kind::List(l) => vec![l.primary_key.to_string()],
+            Kind::Report(r) => r.primary_key(),
         }
     }
 
     /// The cursor of an incremental stream.
-    pub fn cursor(&self) -> Option<&'static str> {
-        match &self.source {
-            Source::Entity(e) if e.incremental => Some("modify_time"),
-            Source::Report(r) => r.time_dimension(),
-            _ => None,
+    pub fn cursor_field(&self) -> Option<&'static str> {
+        match &self.kind {
+            Kind::Accounts(_) => None,
+            Kind::List(l) => l.cursor_field(),
+            Kind::Report(r) => r.time_dimension(),
         }
     }
 
@@ -314,7 +198,7 @@ impl Stream {
             "source_defined_primary_key": self.primary_key().into_iter().map(|k| vec![k]).collect::<Vec<_>>(),
             "is_resumable": false,
         });
-        if let Some(cursor) = self.cursor() {
+        if let Some(cursor) = self.cursor_field() {
             entry["supported_sync_modes"] = json!(["full_refresh", "incremental"]);
             entry["source_defined_cursor"] = json!(true);
             entry["default_cursor_field"] = json!([cursor]);
@@ -324,9 +208,19 @@ impl Stream {
     }
 }
 
-fn parse_schema(text: &str) -> Value {
-    // Embedded files, checked by a unit test; an error here is a build defect.
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("embedded schema is not JSON: {e}"))
+pub(crate) fn object_schema(props: Map<String, Value>) -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "additionalProperties": true,
+        "properties": props,
+    })
+}
+
+pub(crate) fn parse_schema(text: &str) -> Value {
+    // Embedded files, each checked by a unit test; an unreadable one is a build defect, and an
+    // empty schema keeps the connector running while the test fails.
+    serde_json::from_str(text).unwrap_or_else(|_| object_schema(Map::new()))
 }
 
 /// Every stream this config offers, built-in first, then custom reports.
@@ -335,24 +229,24 @@ pub fn all(config: &Config) -> Vec<Stream> {
     if config.environment == Environment::Production {
         out.push(Stream {
             name: "advertiser_ids".into(),
-            source: Source::AdvertiserIds,
+            kind: Kind::Accounts(AccountsStream::Ids),
         });
     }
     out.push(Stream {
         name: "advertisers".into(),
-        source: Source::Advertisers,
+        kind: Kind::Accounts(AccountsStream::Details),
     });
-    out.extend(ENTITIES.iter().map(|e| Stream {
-        name: e.name.into(),
-        source: Source::Entity(e),
+    out.extend(LISTS.iter().map(|l| Stream {
+        name: l.name.into(),
+        kind: Kind::List(l),
     }));
-    out.extend(reports::REPORTS.iter().map(|d| Stream {
+    out.extend(report_catalog::REPORTS.iter().map(|d| Stream {
         name: d.name.into(),
-        source: Source::Report(ReportSpec::from_decl(d)),
+        kind: Kind::Report(ReportSpec::from_decl(d)),
     }));
     out.extend(config.custom_reports.iter().map(|c| Stream {
         name: c.name.clone(),
-        source: Source::Report(ReportSpec::from_custom(c)),
+        kind: Kind::Report(ReportSpec::from_custom(c)),
     }));
     out
 }
@@ -427,7 +321,7 @@ mod tests {
                     s.name
                 );
             }
-            if let Some(c) = s.cursor() {
+            if let Some(c) = s.cursor_field() {
                 assert!(
                     props.contains_key(c),
                     "{}: cursor {c} not in schema",
@@ -435,39 +329,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn report_schema_is_exactly_the_requested_columns() {
-        let spec = ReportSpec {
-            report_type: ReportType::Audience,
-            level: Level::Campaign,
-            granularity: Granularity::Day,
-            breakdowns: vec!["gender".into(), "age".into()],
-            metrics: vec!["spend".into(), "impressions".into()],
-        };
-        let schema = spec.schema();
-        let mut keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
-        keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "advertiser_id",
-                "age",
-                "campaign_id",
-                "gender",
-                "impressions",
-                "spend",
-                "stat_time_day"
-            ]
-        );
-        assert_eq!(
-            spec.dimensions(),
-            ["campaign_id", "stat_time_day", "gender", "age"]
-        );
-        assert_eq!(
-            spec.primary_key(),
-            ["campaign_id", "stat_time_day", "gender", "age"]
-        );
     }
 }

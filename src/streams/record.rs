@@ -1,40 +1,19 @@
-//! Shaping TikTok's items and report rows into records with honest types.
-
-use std::str::FromStr;
+//! Records, written as output lines while TikTok's answer is parsed: an entity item or a report
+//! row goes from the response bytes to one RECORD line without a tree of the page or a map per
+//! row. Values keep TikTok's text: IDs become strings, instants RFC 3339, metrics JSON numbers
+//! with TikTok's own digits.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::{Map, Number, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::decl::MetricKind;
-use super::{metrics, ReportSpec};
-
-/// Top-level properties the schema types as `date-time`: these get RFC 3339 values.
-pub fn datetime_fields(schema: &Value) -> Vec<String> {
-    schema["properties"]
-        .as_object()
-        .map(|props| {
-            props
-                .iter()
-                .filter(|(_, p)| p.get("format").and_then(Value::as_str) == Some("date-time"))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::read::writer::CHUNK;
 
 /// TikTok's instants: `"YYYY-MM-DD HH:MM:SS"` (UTC), ISO with `Z`, or epoch seconds.
 pub fn parse_instant(v: &Value) -> Option<DateTime<Utc>> {
     match v {
-        Value::String(s) => {
-            let s = s.trim();
-            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                return Some(t.with_timezone(&Utc));
-            }
-            let plain = s.trim_end_matches('Z').replace('T', " ");
-            NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S")
-                .ok()
-                .map(|n| n.and_utc())
-        }
+        Value::String(s) => parse_instant_text(s),
         Value::Number(n) => n
             .as_i64()
             .and_then(|secs| DateTime::from_timestamp(secs, 0)),
@@ -42,276 +21,342 @@ pub fn parse_instant(v: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+pub fn parse_instant_text(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let plain = s.trim_end_matches('Z').replace('T', " ");
+    NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// An entity or asset item: `advertiser_id` present, IDs as strings, instants in RFC 3339.
-pub fn entity_record(
-    item: Value,
-    advertiser_id: &str,
-    datetime_fields: &[String],
-    derived_key: Option<(&str, &str, &str)>,
-) -> Map<String, Value> {
-    let mut data = match item {
-        Value::Object(m) => m,
-        other => {
-            let mut m = Map::new();
-            m.insert("value".into(), other);
-            m
-        }
-    };
-    for (key, value) in data.iter_mut() {
-        if (key.ends_with("_id") || key == "id") && value.is_number() {
-            *value = Value::String(value.to_string());
-        }
+/// A JSON string of `s`, quotes included.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    let clean = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if clean {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"null");
     }
-    data.entry("advertiser_id")
-        .or_insert_with(|| Value::String(advertiser_id.to_string()));
-    for field in datetime_fields {
-        if let Some(v) = data.get_mut(field) {
-            let empty = v
-                .as_str()
-                .map(|s| s.trim().is_empty() || s == "-")
-                .unwrap_or(false);
-            if empty {
-                *v = Value::Null;
-            } else if let Some(t) = parse_instant(v) {
-                *v = Value::String(rfc3339(t));
+}
+
+/// A raw JSON value copied onto the line. Line breaks can only be whitespace between tokens in
+/// JSON (inside strings they are escaped), so they become spaces: one record, one line.
+pub fn push_raw(out: &mut Vec<u8>, raw: &RawValue) {
+    let text = raw.get().as_bytes();
+    if text.iter().any(|b| *b == b'\n' || *b == b'\r') {
+        out.extend(
+            text.iter()
+                .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b }),
+        );
+    } else {
+        out.extend_from_slice(text);
+    }
+}
+
+/// What a raw value holds, for the cases records care about.
+pub enum Scalar<'a> {
+    Null,
+    /// A string's content, unescaped when needed.
+    Text(std::borrow::Cow<'a, str>),
+    /// A number's text, as TikTok wrote it.
+    Number(&'a str),
+    Other,
+}
+
+pub fn scalar(raw: &RawValue) -> Scalar<'_> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let inner = &text[1..text.len().saturating_sub(1)];
+            if inner.contains('\\') {
+                match serde_json::from_str::<String>(text) {
+                    Ok(s) => Scalar::Text(std::borrow::Cow::Owned(s)),
+                    Err(_) => Scalar::Other,
+                }
+            } else {
+                Scalar::Text(std::borrow::Cow::Borrowed(inner))
             }
         }
+        Some(b'-' | b'0'..=b'9') => Scalar::Number(text),
+        Some(b'n') => Scalar::Null,
+        _ => Scalar::Other,
     }
-    if let Some((key_name, outer, inner)) = derived_key {
-        let derived = data.get(outer).and_then(|o| o.get(inner)).cloned();
-        if let Some(v) = derived {
-            let v = if v.is_number() {
-                Value::String(v.to_string())
-            } else {
-                v
-            };
-            data.insert(key_name.to_string(), v);
+}
+
+/// RECORD lines of one stream for one page, written one after the other, and cut into chunks
+/// of whole lines of about `CHUNK` bytes for the writer.
+pub struct Lines {
+    pub buf: Vec<u8>,
+    prefix: Vec<u8>,
+    suffix: Vec<u8>,
+    /// Records written in all.
+    pub count: u64,
+    /// Records in `buf`.
+    in_buf: u64,
+    full: Vec<(u64, Vec<u8>)>,
+    /// Where the record being written starts, to take it back.
+    start: usize,
+    first_field: bool,
+}
+
+impl Lines {
+    pub fn new(stream: &str, emitted_at: i64) -> Lines {
+        let mut prefix = b"{\"type\":\"RECORD\",\"record\":{\"stream\":".to_vec();
+        push_json_str(&mut prefix, stream);
+        prefix.extend_from_slice(b",\"data\":{");
+        Lines {
+            buf: Vec::new(),
+            prefix,
+            suffix: format!("}},\"emitted_at\":{emitted_at}}}}}\n").into_bytes(),
+            count: 0,
+            in_buf: 0,
+            full: Vec::new(),
+            start: 0,
+            first_field: true,
         }
     }
-    data
+
+    pub fn begin(&mut self) {
+        self.start = self.buf.len();
+        self.buf.extend_from_slice(&self.prefix);
+        self.first_field = true;
+    }
+
+    /// `"key":`, with the comma before it when needed; the value follows.
+    pub fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first_field {
+            self.buf.push(b',');
+        }
+        self.first_field = false;
+        push_json_str(&mut self.buf, key);
+        self.buf.push(b':');
+        &mut self.buf
+    }
+
+    pub fn end(&mut self) {
+        self.buf.extend_from_slice(&self.suffix);
+        self.count += 1;
+        self.in_buf += 1;
+        if self.buf.len() >= CHUNK {
+            let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + CHUNK / 4));
+            self.full.push((self.in_buf, chunk));
+            self.in_buf = 0;
+        }
+    }
+
+    /// The records as chunks of whole lines, each with its count.
+    pub fn into_chunks(mut self) -> Vec<(u64, Vec<u8>)> {
+        if self.in_buf > 0 {
+            self.full.push((self.in_buf, self.buf));
+        }
+        self.full
+    }
+
+    /// Takes back the record begun last.
+    pub fn discard(&mut self) {
+        self.buf.truncate(self.start);
+    }
 }
 
 /// Why a metric value could not be typed; the record carries null and the sync warns.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Clone)]
 pub struct BadValue {
     pub metric: String,
     pub text: String,
 }
 
-/// A metric's text as a JSON value of its kind, without passing decimals through a float.
-pub fn metric_value(value: &Value, kind: MetricKind) -> Result<Value, String> {
-    let text = match value {
-        Value::Null => return Ok(Value::Null),
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => other.to_string(),
+/// A metric's text as a JSON value of its kind, written without passing decimals through a
+/// float. Err(text) when the text is not of that kind (the value is then null).
+pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Result<(), String> {
+    let text: std::borrow::Cow<'_, str> = match scalar(raw) {
+        Scalar::Null => {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        }
+        Scalar::Text(t) => match t {
+            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.trim()),
+            std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.trim().to_string()),
+        },
+        Scalar::Number(n) => std::borrow::Cow::Borrowed(n),
+        Scalar::Other => {
+            out.extend_from_slice(b"null");
+            return Err(raw.get().to_string());
+        }
     };
     if text.is_empty() || text == "-" {
-        return Ok(Value::Null);
+        out.extend_from_slice(b"null");
+        return Ok(());
     }
-    match kind {
-        MetricKind::Text => Ok(Value::String(text)),
-        MetricKind::Integer => {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Value::Number(i.into()));
-            }
-            // "12.00" is still a count.
-            match text.split_once('.') {
-                Some((int, frac))
-                    if frac.chars().all(|c| c == '0') && int.parse::<i64>().is_ok() =>
-                {
-                    Ok(Value::Number(int.parse::<i64>().unwrap_or_default().into()))
-                }
-                _ => Err(text),
-            }
+    let ok = match kind {
+        MetricKind::Text => {
+            push_json_str(out, &text);
+            return Ok(());
         }
-        MetricKind::Number => {
-            if is_decimal(&text) {
-                Number::from_str(&text).map(Value::Number).map_err(|_| text)
-            } else {
-                Err(text)
-            }
+        MetricKind::Integer => integer_text(&text),
+        MetricKind::Number => is_decimal(&text).then_some(&*text),
+    };
+    match ok {
+        Some(digits) => {
+            out.extend_from_slice(digits.as_bytes());
+            Ok(())
+        }
+        None => {
+            out.extend_from_slice(b"null");
+            Err(text.into_owned())
         }
     }
+}
+
+/// "5830" → "5830"; "12.00" is still a count: "12".
+fn integer_text(s: &str) -> Option<&str> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    let valid = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && digits.len() <= 18
+        && frac.bytes().all(|b| b == b'0')
+        && !(s.contains('.') && frac.is_empty());
+    valid.then_some(int)
 }
 
 fn is_decimal(s: &str) -> bool {
     let body = s.strip_prefix('-').unwrap_or(s);
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     !int.is_empty()
-        && int.chars().all(|c| c.is_ascii_digit())
+        && int.bytes().all(|c| c.is_ascii_digit())
         && (int == "0" || !int.starts_with('0'))
-        && frac.chars().all(|c| c.is_ascii_digit())
+        && frac.bytes().all(|c| c.is_ascii_digit())
         && !(body.contains('.') && frac.is_empty())
-}
-
-/// The columns of a report's records, worked out once per request rather than once per row.
-pub struct Columns {
-    dims: Vec<String>,
-    metrics: Vec<(String, MetricKind)>,
-}
-
-impl Columns {
-    pub fn new(spec: &ReportSpec, metrics: &[String]) -> Columns {
-        Columns {
-            dims: spec.dimensions(),
-            metrics: metrics
-                .iter()
-                .map(|m| {
-                    (
-                        m.clone(),
-                        metrics::metric_kind(m).unwrap_or(MetricKind::Text),
-                    )
-                })
-                .collect(),
-        }
-    }
-}
-
-/// A report row flattened: `advertiser_id`, the dimensions (days as dates, hours as local
-/// timestamps), and exactly the requested metrics.
-pub fn report_record(
-    row: &Value,
-    advertiser_id: &str,
-    cols: &Columns,
-    bad: &mut Vec<BadValue>,
-) -> Map<String, Value> {
-    let mut data = Map::new();
-    data.insert(
-        "advertiser_id".into(),
-        Value::String(advertiser_id.to_string()),
-    );
-    let dims = row.get("dimensions");
-    for dim in &cols.dims {
-        let text = match dims.and_then(|d| d.get(dim)) {
-            Some(Value::String(s)) => Some(s.as_str().to_string()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let value = match (dim.as_str(), text) {
-            ("advertiser_id", None) => continue,
-            (_, None) => Value::Null,
-            ("stat_time_day", Some(t)) => Value::String(t.get(..10).unwrap_or(&t).to_string()),
-            ("stat_time_hour", Some(t)) => Value::String(t.trim().replacen(' ', "T", 1)),
-            (_, Some(t)) => Value::String(t),
-        };
-        data.insert(dim.clone(), value);
-    }
-    let values = row.get("metrics");
-    for (m, kind) in &cols.metrics {
-        let raw = values.and_then(|v| v.get(m)).unwrap_or(&Value::Null);
-        let v = metric_value(raw, *kind).unwrap_or_else(|text| {
-            bad.push(BadValue {
-                metric: m.clone(),
-                text,
-            });
-            Value::Null
-        });
-        data.insert(m.clone(), v);
-    }
-    data
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::streams::decl::{Granularity, Level, ReportType};
-    use serde_json::json;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_string()).unwrap()
+    }
+
+    fn metric(s: &str, kind: MetricKind) -> (String, Result<(), String>) {
+        let mut out = Vec::new();
+        let r = push_metric(&mut out, &raw(s), kind);
+        (String::from_utf8(out).unwrap(), r)
+    }
 
     #[test]
     fn metric_text_keeps_its_digits() {
         assert_eq!(
-            serde_json::to_string(&metric_value(&json!("20.00"), MetricKind::Number).unwrap())
-                .unwrap(),
-            "20.00"
+            metric("\"20.00\"", MetricKind::Number),
+            ("20.00".into(), Ok(()))
         );
         assert_eq!(
-            serde_json::to_string(&metric_value(&json!("0.1"), MetricKind::Number).unwrap())
-                .unwrap(),
-            "0.1"
+            metric("\"0.1\"", MetricKind::Number),
+            ("0.1".into(), Ok(()))
         );
         assert_eq!(
-            metric_value(&json!("5830"), MetricKind::Integer).unwrap(),
-            json!(5830)
+            metric("\"5830\"", MetricKind::Integer),
+            ("5830".into(), Ok(()))
         );
         assert_eq!(
-            metric_value(&json!("12.00"), MetricKind::Integer).unwrap(),
-            json!(12)
+            metric("\"12.00\"", MetricKind::Integer),
+            ("12".into(), Ok(()))
         );
+        assert_eq!(metric("7", MetricKind::Integer), ("7".into(), Ok(())));
+        assert_eq!(metric("\"-\"", MetricKind::Number), ("null".into(), Ok(())));
+        assert_eq!(metric("null", MetricKind::Number), ("null".into(), Ok(())));
         assert_eq!(
-            metric_value(&json!("-"), MetricKind::Number).unwrap(),
-            Value::Null
+            metric("\"<5\"", MetricKind::Integer),
+            ("null".into(), Err("<5".to_string()))
         );
+        assert!(metric("\"1e5\"", MetricKind::Number).1.is_err());
+        assert!(metric("\"01.5\"", MetricKind::Number).1.is_err());
+        assert!(metric("\"12.5\"", MetricKind::Integer).1.is_err());
+        assert!(metric("\"99999999999999999999\"", MetricKind::Integer)
+            .1
+            .is_err());
+        assert!(metric("{\"a\":1}", MetricKind::Number).1.is_err());
         assert_eq!(
-            metric_value(&json!("<5"), MetricKind::Integer),
-            Err("<5".to_string())
-        );
-        assert!(metric_value(&json!("1e5"), MetricKind::Number).is_err());
-        assert!(metric_value(&json!("01.5"), MetricKind::Number).is_err());
-        assert_eq!(
-            metric_value(&json!("Campaign A"), MetricKind::Text).unwrap(),
-            json!("Campaign A")
+            metric("\"Campaign \\\"A\\\"\"", MetricKind::Text),
+            ("\"Campaign \\\"A\\\"\"".into(), Ok(()))
         );
     }
 
     #[test]
-    fn instants_become_rfc3339() {
-        let fields = vec![
-            "create_time".to_string(),
-            "modify_time".to_string(),
-            "t2".to_string(),
-        ];
-        let item = json!({"campaign_id": 123, "create_time": "2024-03-28 12:09:05", "modify_time": "2020-06-10T07:39:14Z", "t2": 1510740064});
-        let mut fields2 = fields.clone();
-        fields2.push("missing".into());
-        let rec = entity_record(item, "77", &fields2, None);
-        assert_eq!(rec["campaign_id"], "123");
-        assert_eq!(rec["advertiser_id"], "77");
-        assert_eq!(rec["create_time"], "2024-03-28T12:09:05Z");
-        assert_eq!(rec["modify_time"], "2020-06-10T07:39:14Z");
-        assert_eq!(rec["t2"], "2017-11-15T10:01:04Z");
+    fn lines_are_whole_records_and_can_be_taken_back() {
+        let mut l = Lines::new("s\"1", 42);
+        l.begin();
+        push_json_str(l.key("a"), "x\"y");
+        l.key("n").extend_from_slice(b"1.50");
+        l.end();
+        l.begin();
+        push_json_str(l.key("a"), "gone");
+        l.discard();
+        assert_eq!(l.count, 1);
+        let chunks = l.into_chunks();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].0, 1);
+        let text = String::from_utf8(chunks[0].1.clone()).unwrap();
+        assert_eq!(text.matches('\n').count(), 1);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "RECORD", "record": {"stream": "s\"1",
+                "data": {"a": "x\"y", "n": serde_json::from_str::<Value>("1.50").unwrap()}, "emitted_at": 42}})
+        );
+        assert!(text.contains("\"n\":1.50"));
     }
 
     #[test]
-    fn report_rows_are_flattened() {
-        let spec = ReportSpec {
-            report_type: ReportType::Basic,
-            level: Level::Ad,
-            granularity: Granularity::Hour,
-            breakdowns: vec!["country_code".into()],
-            metrics: vec!["spend".into(), "impressions".into()],
-        };
-        let row = json!({"dimensions": {"ad_id": "9", "stat_time_hour": "2025-01-02 09:00:00", "country_code": "US"},
-                          "metrics": {"spend": "1.50", "impressions": "-"}});
-        let mut bad = Vec::new();
-        let rec = report_record(&row, "77", &Columns::new(&spec, &spec.metrics), &mut bad);
+    fn big_pages_are_cut_into_chunks_of_whole_lines() {
+        let mut l = Lines::new("s", 1);
+        let value = "x".repeat(1000);
+        for _ in 0..1000 {
+            l.begin();
+            push_json_str(l.key("v"), &value);
+            l.end();
+        }
+        let chunks = l.into_chunks();
+        assert!(chunks.len() >= 3, "{}", chunks.len());
+        assert_eq!(chunks.iter().map(|c| c.0).sum::<u64>(), 1000);
+        for (count, bytes) in &chunks {
+            assert_eq!(bytes.last(), Some(&b'\n'));
+            assert_eq!(bytes.iter().filter(|b| **b == b'\n').count() as u64, *count);
+            assert!(bytes.len() < CHUNK + 2000);
+        }
+    }
+
+    #[test]
+    fn raw_values_stay_on_one_line() {
+        let mut out = Vec::new();
+        push_raw(&mut out, &raw("{\n  \"a\": \"x\\ny\"\n}"));
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\n'));
         assert_eq!(
-            Value::Object(rec.clone()),
-            json!({"advertiser_id": "77", "ad_id": "9", "stat_time_hour": "2025-01-02T09:00:00",
-            "country_code": "US", "spend": serde_json::from_str::<Value>("1.50").unwrap(), "impressions": null})
+            serde_json::from_str::<Value>(&text).unwrap(),
+            serde_json::json!({"a": "x\ny"})
         );
-        assert_eq!(rec["spend"].to_string(), "1.50");
-        assert!(bad.is_empty());
-        let day = ReportSpec {
-            granularity: Granularity::Day,
-            breakdowns: vec![],
-            ..spec
-        };
-        let row = json!({"dimensions": {"ad_id": "9", "stat_time_day": "2025-01-02 00:00:00"}, "metrics": {"spend": "x"}});
-        let rec = report_record(&row, "77", &Columns::new(&day, &day.metrics), &mut bad);
-        assert_eq!(rec["stat_time_day"], "2025-01-02");
-        assert_eq!(rec["spend"], Value::Null);
+    }
+
+    #[test]
+    fn instants() {
         assert_eq!(
-            bad,
-            vec![BadValue {
-                metric: "spend".into(),
-                text: "x".into()
-            }]
+            rfc3339(parse_instant_text("2024-03-28 12:09:05").unwrap()),
+            "2024-03-28T12:09:05Z"
         );
+        assert_eq!(
+            rfc3339(parse_instant(&serde_json::json!(1510740064)).unwrap()),
+            "2017-11-15T10:01:04Z"
+        );
+        assert!(parse_instant_text("soon").is_none());
     }
 }

@@ -4,9 +4,15 @@
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::client::{Client, Query};
+use super::client::{Client, Query, Quiet};
 use super::error::ApiError;
 use super::json_param;
+use crate::error::Error;
+
+/// TikTok gave no time zone the connector knows for an account: its report days cannot be placed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoTimeZone(pub String);
 
 /// An advertiser the token can reach, as `oauth2/advertiser/get/` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +28,7 @@ pub struct Account {
     pub name: String,
     /// Report days and hours are in this zone; an error when TikTok gave none we know, which
     /// fails this account's reports only.
-    pub tz: Result<Tz, String>,
+    pub tz: Result<Tz, NoTimeZone>,
     /// The `advertiser/info/` record, for the `advertisers` stream.
     pub info: Value,
 }
@@ -36,24 +42,31 @@ pub async fn reachable(
         ("app_id", app_id.to_string()),
         ("secret", secret.to_string()),
     ];
-    let data = client.get("oauth2/advertiser/get/", &query).await?;
-    Ok(data
+    let data = client
+        .get_value("oauth2/advertiser/get/", &query, &Quiet)
+        .await?;
+    let mut out: Vec<Reachable> = Vec::new();
+    for a in data
         .get("list")
         .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|a| {
-                    let id = id_text(a.get("advertiser_id")?)?;
-                    let name = a
-                        .get("advertiser_name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    Some(Reachable { id, name })
-                })
-                .collect()
-        })
-        .unwrap_or_default())
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = a.get("advertiser_id").and_then(id_text) else {
+            continue;
+        };
+        // An account listed twice is still one account: read it once.
+        if out.iter().any(|r| r.id == id) {
+            continue;
+        }
+        let name = a
+            .get("advertiser_name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        out.push(Reachable { id, name });
+    }
+    Ok(out)
 }
 
 /// IDs are strings in v1.3; accept numbers too rather than lose an account.
@@ -79,12 +92,13 @@ fn listing(accounts: &[&Reachable]) -> String {
 
 /// Picks the accounts the user asked for: an entry is an account ID, or a name matched ignoring
 /// case and surrounding spaces. Empty means every reachable account.
-pub fn select(wanted: &[String], reachable: &[Reachable]) -> Result<Vec<Reachable>, String> {
+pub fn select(wanted: &[String], reachable: &[Reachable]) -> Result<Vec<Reachable>, Error> {
     if wanted.is_empty() {
         if reachable.is_empty() {
-            return Err("The access token does not reach any advertiser account. Authorize the app for at least one \
-                        account in TikTok Ads Manager."
-                .into());
+            return Err(Error::config(
+                "The access token does not reach any advertiser account. Authorize the app for at least one \
+                 account in TikTok Ads Manager.",
+            ));
         }
         return Ok(reachable.to_vec());
     }
@@ -105,16 +119,16 @@ pub fn select(wanted: &[String], reachable: &[Reachable]) -> Result<Vec<Reachabl
                 }
             }
             [] => {
-                return Err(format!(
+                return Err(Error::config(format!(
                     "Account '{entry}' is not among the accounts this token can reach. Use one of these names or IDs: {}.",
                     listing(&all)
-                ))
+                )))
             }
             many => {
-                return Err(format!(
+                return Err(Error::config(format!(
                     "Account name '{entry}' matches several accounts: {}. Use the account ID instead.",
                     listing(many)
-                ))
+                )))
             }
         }
     }
@@ -122,14 +136,20 @@ pub fn select(wanted: &[String], reachable: &[Reachable]) -> Result<Vec<Reachabl
 }
 
 /// In the sandbox `oauth2/advertiser/get/` does not exist, so accounts must be given as IDs.
-pub fn sandbox_ids(wanted: &[String]) -> Result<Vec<Reachable>, String> {
+pub fn sandbox_ids(wanted: &[String]) -> Result<Vec<Reachable>, Error> {
     let msg = "In the sandbox TikTok cannot list the accounts of a token, so 'accounts' must hold the sandbox \
                advertiser IDs (digits, separated by commas), not names.";
     if wanted.is_empty() || !wanted.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
-        return Err(msg.into());
+        return Err(Error::config(msg));
     }
-    Ok(wanted
-        .iter()
+    let mut unique: Vec<&String> = Vec::new();
+    for w in wanted {
+        if !unique.contains(&w) {
+            unique.push(w);
+        }
+    }
+    Ok(unique
+        .into_iter()
         .map(|id| Reachable {
             id: id.clone(),
             name: String::new(),
@@ -143,7 +163,7 @@ pub async fn details(client: &Client, chosen: &[Reachable]) -> Result<Vec<Value>
     for chunk in chosen.chunks(100) {
         let ids: Vec<&str> = chunk.iter().map(|a| a.id.as_str()).collect();
         let query: Query = vec![("advertiser_ids", json_param(&serde_json::json!(ids)))];
-        let data = client.get("advertiser/info/", &query).await?;
+        let data = client.get_value("advertiser/info/", &query, &Quiet).await?;
         if let Some(list) = data.get("list").and_then(Value::as_array) {
             out.extend(list.iter().cloned());
         }
@@ -152,7 +172,7 @@ pub async fn details(client: &Client, chosen: &[Reachable]) -> Result<Vec<Value>
 }
 
 /// The zone TikTok reports an account's days in: `timezone`, else `display_timezone`.
-pub fn time_zone(info: &Value) -> Result<Tz, String> {
+pub fn time_zone(info: &Value) -> Result<Tz, NoTimeZone> {
     let candidates = ["timezone", "display_timezone"];
     for key in candidates {
         if let Some(name) = info.get(key).and_then(Value::as_str) {
@@ -161,13 +181,13 @@ pub fn time_zone(info: &Value) -> Result<Tz, String> {
             }
         }
     }
-    Err(format!(
+    Err(NoTimeZone(format!(
         "TikTok gave no usable time zone for advertiser {} (timezone {:?}, display_timezone {:?}); report days \
          cannot be placed.",
         info.get("advertiser_id").and_then(id_text).unwrap_or_default(),
         info.get("timezone"),
         info.get("display_timezone")
-    ))
+    )))
 }
 
 #[cfg(test)]
@@ -201,11 +221,14 @@ mod tests {
             acct("3", "Gamma"),
         ];
         let unknown = select(&["Delta".into()], &all).unwrap_err();
+        let unknown = unknown.to_string();
         assert!(
             unknown.contains("'Delta'") && unknown.contains("'Gamma' (3)"),
             "{unknown}"
         );
-        let ambiguous = select(&["ACME SHOES".into()], &all).unwrap_err();
+        let ambiguous = select(&["ACME SHOES".into()], &all)
+            .unwrap_err()
+            .to_string();
         assert!(
             ambiguous.contains("(1)") && ambiguous.contains("(2)") && ambiguous.contains("ID"),
             "{ambiguous}"
@@ -222,6 +245,7 @@ mod tests {
         assert!(sandbox_ids(&[]).is_err());
         assert!(sandbox_ids(&["Acme".into()])
             .unwrap_err()
+            .to_string()
             .contains("sandbox"));
         assert_eq!(sandbox_ids(&["123".into()]).unwrap()[0].id, "123");
     }

@@ -1,21 +1,86 @@
-//! HTTP client for TikTok API for Business v1.3: the envelope, typed errors, retries with
-//! backoff and jitter, and the shared pacer.
+//! HTTP client for TikTok API for Business v1.3: every request takes its turn at the pacer and a
+//! place in flight, answers are decoded by the caller straight from the bytes (so TikTok's error
+//! codes are known before anything is kept), and what is worth retrying is retried with backoff
+//! and jitter, within a bounded number of attempts and time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
+use reqwest::header::{HeaderValue, ACCEPT};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
+use super::envelope::{self, AsValue};
 use super::error::{ApiError, ErrorKind};
+use super::gate::InFlight;
 use super::pacer::Pacer;
-use crate::config::{redact, Config, Secret};
-
-/// Where retry notices go (a LOG message in a sync).
-pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+use crate::config::Config;
+use crate::secrets::{redact, Secret};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
 const MAX_ATTEMPTS: u32 = 12;
+/// Answers decoded at the same time: each holds a whole page (a few MB for a big report) until
+/// its records are handed to the writer, so this bounds the connector's memory.
+const DECODING_AT_ONCE: usize = 2;
+
+/// Query parameters: plain values as they are, arrays and objects as compact JSON text.
+pub type Query = Vec<(&'static str, String)>;
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What the client tells the part of the sync a request belongs to.
+pub trait Observer: Send + Sync {
+    /// A failed attempt that will be tried again after `delay`.
+    fn retrying<'a>(
+        &'a self,
+        error: &'a ApiError,
+        delay: Duration,
+        next_attempt: u32,
+    ) -> BoxFuture<'a, ()>;
+    /// The request waits for TikTok's rate limit until `until`.
+    fn rate_limited(&self, until: SystemTime) -> BoxFuture<'_, ()>;
+    /// The request got its answer.
+    fn answered(&self) -> BoxFuture<'_, ()>;
+}
+
+/// An observer that says nothing (check, discover, tests).
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn retrying<'a>(&'a self, _: &'a ApiError, _: Duration, _: u32) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+    fn rate_limited(&self, _: SystemTime) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    fn answered(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// What TikTok said beside the body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Meta {
+    /// `X-Tt-Ads-Throttle`: a report covered only TikTok's 20,000 most recent ads.
+    pub ads_throttled: bool,
+}
+
+/// A decoded answer, holding its place among the answers in memory until dropped.
+pub struct Fetched<T> {
+    pub value: T,
+    decoding: OwnedSemaphorePermit,
+}
+
+/// An answer's place among the answers in memory; freed when dropped.
+pub struct Held(#[allow(dead_code)] OwnedSemaphorePermit);
+
+impl<T> Fetched<T> {
+    /// The value, and its place in memory to keep until the value is handed on.
+    pub fn into_parts(self) -> (T, Held) {
+        (self.value, Held(self.decoding))
+    }
+}
 
 #[derive(Clone)]
 pub struct Client {
@@ -24,27 +89,23 @@ pub struct Client {
     root: String,
     token: Option<Secret>,
     pacer: Arc<Pacer>,
+    in_flight: Arc<InFlight>,
+    decoding: Arc<Semaphore>,
     max_retry: Duration,
     backoff_base: Duration,
-    notify: Option<Notify>,
+    /// A wait for the rate limit longer than this is reported (RATE_LIMITED status).
+    long_wait: Duration,
     jitter: Arc<AtomicU64>,
 }
-
-/// A successful answer: the envelope's `data`, and whether TikTok capped a report at its
-/// 20,000-ad limit (header `X-Tt-Ads-Throttle`), in which case the data is incomplete.
-pub struct Answer {
-    pub data: Value,
-    pub ads_throttled: bool,
-}
-
-/// Query parameters: plain values as they are, arrays and objects as compact JSON text.
-pub type Query = Vec<(&'static str, String)>;
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client, ApiError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.request_timeout_secs))
             .connect_timeout(Duration::from_secs(30))
+            // A redirect would carry the Access-Token header to wherever it points, and its body
+            // is not TikTok's answer: TikTok's API does not redirect, so none is followed.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("source-tiktok-ads/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -67,9 +128,11 @@ impl Client {
                 config.requests_per_second,
                 config.requests_per_minute,
             )),
+            in_flight: InFlight::new(config.max_in_flight),
+            decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
             max_retry: Duration::from_secs(config.max_retry_secs),
             backoff_base: Duration::from_millis(config.backoff_base_ms),
-            notify: None,
+            long_wait: Duration::from_millis(config.rate_limited_status_after_ms),
             jitter: Arc::new(AtomicU64::new(seed | 1)),
         })
     }
@@ -79,70 +142,166 @@ impl Client {
         self
     }
 
-    pub fn with_notify(mut self, notify: Notify) -> Client {
-        self.notify = Some(notify);
-        self
-    }
-
     pub fn has_token(&self) -> bool {
         self.token.is_some()
     }
 
-    /// GET `path` and return the envelope's `data`, retrying what is worth retrying.
-    pub async fn get(&self, path: &str, query: &Query) -> Result<Value, ApiError> {
-        Ok(self.get_page(path, query).await?.data)
-    }
-
-    /// GET with what TikTok says beside the data (its report ad cap).
-    pub async fn get_page(&self, path: &str, query: &Query) -> Result<Answer, ApiError> {
-        self.with_retries(|| self.get_once(path, query)).await
-    }
-
-    /// POST a JSON body (the token exchange). Not retried on TikTok's answers: a code is single use.
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.pacer.acquire().await;
-        let req = self.http.post(format!("{}{}", self.root, path)).json(body);
-        Ok(self.finish(path, req.send().await).await?.data)
-    }
-
-    async fn with_retries<F, Fut>(&self, mut call: F) -> Result<Answer, ApiError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<Answer, ApiError>>,
-    {
+    /// GET `path` and decode the answer with `decode`, retrying what is worth retrying. `decode`
+    /// sees the whole body; it returns TikTok's error (from the envelope) when there is one.
+    pub async fn get<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        observer: &dyn Observer,
+        mut decode: impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
+    ) -> Result<Fetched<T>, ApiError> {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            self.pacer.acquire().await;
-            let err = match call().await {
-                Ok(data) => return Ok(data),
+            let err = match self.get_once(path, query, observer, &mut decode).await {
+                Ok(fetched) => return Ok(fetched),
                 Err(e) if matches!(e.kind, ErrorKind::RateLimited | ErrorKind::Transient) => e,
                 Err(e) => return Err(e),
             };
-            if err.kind == ErrorKind::RateLimited {
-                self.pacer.slow_down();
-            }
             attempt += 1;
-            let delay = self.backoff(attempt);
+            // A rate limit is waited out at the pacer, which has just slowed down for everyone.
+            let delay = if err.kind == ErrorKind::RateLimited {
+                self.pacer.throttled();
+                Duration::ZERO
+            } else {
+                self.backoff(attempt)
+            };
             if attempt >= MAX_ATTEMPTS || started.elapsed() + delay > self.max_retry {
                 return Err(err);
             }
-            if let Some(notify) = &self.notify {
-                notify(&format!(
-                    "{err}; retrying in {:.1}s (attempt {} of at most {MAX_ATTEMPTS})",
-                    delay.as_secs_f64(),
-                    attempt + 1
-                ));
+            observer.retrying(&err, delay, attempt + 1).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
-            tokio::time::sleep(delay).await;
         }
+    }
+
+    /// GET a small answer as plain JSON (`data`, or `{}` when TikTok sent none).
+    pub async fn get_value(
+        &self,
+        path: &str,
+        query: &Query,
+        observer: &dyn Observer,
+    ) -> Result<serde_json::Value, ApiError> {
+        let fetched = self
+            .get(path, query, observer, |body, _| {
+                Ok(envelope::decode(body, path, AsValue)?
+                    .data
+                    .unwrap_or_else(|| serde_json::Value::Object(Default::default())))
+            })
+            .await?;
+        Ok(fetched.value)
+    }
+
+    /// POST a JSON body (the token exchange). Not retried on TikTok's answers: a code is single use.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        self.pacer.acquire(self.long_wait, |_| async {}).await;
+        let _place = self.in_flight.enter().await;
+        let req = self
+            .http
+            .post(format!("{}{}", self.root, path))
+            .header(ACCEPT, "application/json")
+            .json(body);
+        let resp = req.send().await.map_err(|e| sent_error(path, &e))?;
+        let (bytes, _) = self.read_body(path, resp).await?;
+        Ok(envelope::decode(&bytes, path, AsValue)?
+            .data
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default())))
+    }
+
+    async fn get_once<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        observer: &dyn Observer,
+        decode: &mut impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
+    ) -> Result<Fetched<T>, ApiError> {
+        let place = self.in_flight.enter().await;
+        self.pacer
+            .acquire(self.long_wait, |wait| {
+                observer.rate_limited(SystemTime::now() + wait)
+            })
+            .await;
+        let sent_at = Instant::now();
+        let mut req = self
+            .http
+            .get(format!("{}{}", self.root, path))
+            .query(query)
+            .header(ACCEPT, "application/json");
+        if let Some(token) = &self.token {
+            let value = HeaderValue::from_str(token.expose()).map_err(|_| {
+                ApiError::transport(
+                    ErrorKind::Config,
+                    "the access token contains characters a token cannot have (a line break or another \
+                     control character); paste the token again without them"
+                        .into(),
+                    None,
+                    path,
+                )
+            })?;
+            req = req.header("Access-Token", value);
+        }
+        let resp = req.send().await.map_err(|e| sent_error(path, &e))?;
+        let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
+        let decoding = Arc::clone(&self.decoding)
+            .acquire_owned()
+            .await
+            .map_err(|_| {
+                ApiError::transport(ErrorKind::Rejected, "shutting down".into(), None, path)
+            })?;
+        let (bytes, _) = self.read_body(path, resp).await?;
+        self.in_flight.observe(sent_at.elapsed(), self.pacer.rate());
+        drop(place);
+        let value = decode(&bytes, Meta { ads_throttled })?;
+        observer.answered().await;
+        Ok(Fetched { value, decoding })
+    }
+
+    /// The whole body of a 200; any other status is an error (5xx and 429 worth retrying).
+    async fn read_body(
+        &self,
+        path: &str,
+        resp: reqwest::Response,
+    ) -> Result<(bytes::Bytes, u16), ApiError> {
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| {
+            ApiError::transport(
+                ErrorKind::Transient,
+                redact(&format!("response cut short: {}", without_url(&e))),
+                Some(status),
+                path,
+            )
+        })?;
+        if status != 200 {
+            let kind = match status {
+                429 => ErrorKind::RateLimited,
+                500..=599 => ErrorKind::Transient,
+                _ => ErrorKind::Rejected,
+            };
+            return Err(ApiError::transport(
+                kind,
+                format!("HTTP {status}"),
+                Some(status),
+                path,
+            ));
+        }
+        Ok((body, status))
     }
 
     /// Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped.
     fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
             .backoff_base
-            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16))
             .min(MAX_BACKOFF);
         let mut x = self.jitter.load(Ordering::Relaxed);
         x ^= x << 13;
@@ -152,92 +311,20 @@ impl Client {
         let fraction = 0.5 + (x % 1000) as f64 / 2000.0;
         exp.mul_f64(fraction)
     }
+}
 
-    async fn get_once(&self, path: &str, query: &Query) -> Result<Answer, ApiError> {
-        let mut req = self.http.get(format!("{}{}", self.root, path)).query(query);
-        if let Some(token) = &self.token {
-            req = req.header("Access-Token", token.expose());
-        }
-        self.finish(path, req.header("Accept", "application/json").send().await)
-            .await
-    }
-
-    async fn finish(
-        &self,
-        path: &str,
-        sent: reqwest::Result<reqwest::Response>,
-    ) -> Result<Answer, ApiError> {
-        let transport =
-            |kind, msg: String, status| ApiError::transport(kind, redact(&msg), status, path);
-        let resp = sent.map_err(|e| {
-            let what = if e.is_timeout() {
-                "timed out"
-            } else {
-                "connection failed"
-            };
-            transport(
-                ErrorKind::Transient,
-                format!("{what}: {}", without_url(&e)),
-                None,
-            )
-        })?;
-        let status = resp.status().as_u16();
-        let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
-        let body = resp.bytes().await.map_err(|e| {
-            transport(
-                ErrorKind::Transient,
-                format!("response cut short: {}", without_url(&e)),
-                Some(status),
-            )
-        })?;
-        if status != 200 {
-            let kind = match status {
-                429 => ErrorKind::RateLimited,
-                500..=599 => ErrorKind::Transient,
-                _ => ErrorKind::Rejected,
-            };
-            return Err(transport(kind, format!("HTTP {status}"), Some(status)));
-        }
-        let mut envelope: Value = serde_json::from_slice(&body).map_err(|e| {
-            transport(
-                ErrorKind::Transient,
-                format!("invalid JSON in the response ({e})"),
-                Some(status),
-            )
-        })?;
-        let Some(code) = envelope.get("code").and_then(Value::as_i64) else {
-            return Err(transport(
-                ErrorKind::Transient,
-                "a response without TikTok's envelope".into(),
-                Some(status),
-            ));
-        };
-        let request_id = envelope
-            .get("request_id")
-            .and_then(Value::as_str)
-            .map(String::from);
-        // 20001 is TikTok's partial success: the data is there.
-        if code != 0 && code != 20001 {
-            let message = envelope
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            return Err(ApiError::from_code(
-                code,
-                &redact(message),
-                request_id,
-                path,
-            ));
-        }
-        let data = match envelope.get_mut("data").map(Value::take) {
-            Some(Value::Null) | None => Value::Object(Default::default()),
-            Some(data) => data,
-        };
-        Ok(Answer {
-            data,
-            ads_throttled,
-        })
-    }
+fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else {
+        "connection failed"
+    };
+    ApiError::transport(
+        ErrorKind::Transient,
+        redact(&format!("{what}: {}", without_url(e))),
+        None,
+        path,
+    )
 }
 
 /// reqwest's errors name the URL, whose query may carry the app secret: describe the error

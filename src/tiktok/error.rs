@@ -1,9 +1,10 @@
-//! TikTok's errors, typed, and what each means for a sync.
+//! TikTok's errors, typed, what each means for a sync, and how to explain it to the person who
+//! can act on it.
 
 use std::fmt;
 
 /// What a failure asks of the connector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The user must act: credentials, permissions, accounts.
     Config,
@@ -11,7 +12,7 @@ pub enum ErrorKind {
     RateLimited,
     /// A passing fault on TikTok's side or the network: retry with backoff.
     Transient,
-    /// TikTok rejected the request; retrying will not help.
+    /// TikTok rejected the request, or answered something unusable; retrying will not help.
     Rejected,
 }
 
@@ -55,6 +56,16 @@ impl ApiError {
         }
     }
 
+    /// An answer with TikTok's success code whose content cannot be used as it is.
+    pub fn bad_answer(path: &str, what: String) -> ApiError {
+        ApiError::transport(
+            ErrorKind::Rejected,
+            format!("TikTok's answer is not usable: {what}"),
+            Some(200),
+            path,
+        )
+    }
+
     /// The names TikTok gives invalid metrics in a 40002, e.g.
     /// "... Invalid metric fields: ['voucher_spend', 'cash_spend']. ".
     pub fn invalid_metrics(&self) -> Option<Vec<String>> {
@@ -73,6 +84,40 @@ impl ApiError {
 
     pub fn is_query_too_large(&self) -> bool {
         self.code == Some(40067)
+    }
+
+    /// TikTok's answer, explained for someone who can act on it.
+    pub fn explain(&self) -> String {
+        let said = format!(
+            "TikTok said: {} (code {}{})",
+            self.message.trim(),
+            self.code.map(|c| c.to_string()).unwrap_or("-".into()),
+            self.request_id
+                .as_ref()
+                .map(|r| format!(", request_id {r}"))
+                .unwrap_or_default()
+        );
+        match self.code {
+            Some(40110) => format!("The authorization code was already used or is older than one hour. Authorize the \
+                app again (Authenticate your TikTok Ads account) and paste the new code. {said}"),
+            Some(40101) | Some(40113) => format!("TikTok rejected the App ID or the Secret, or the authorization code. \
+                Check both in the TikTok developer portal (My Apps) and that the code belongs to this app. {said}"),
+            Some(40102) | Some(40104) | Some(40105) | Some(40106) | Some(40107) => format!("The access token is invalid, \
+                expired or was revoked. Authorize the app again to get a new token. {said}"),
+            Some(40001) | Some(40003) => format!("The token has no permission for this advertiser account. Authorize \
+                the app for the account in TikTok Ads Manager, or remove the account from 'accounts'. {said}"),
+            Some(40008) | Some(40009) | Some(40013) | Some(40014) => {
+                format!("This is not available in TikTok's sandbox. {said}")
+            }
+            _ => match self.kind {
+                ErrorKind::RateLimited => format!("TikTok kept answering that the app sends too many requests, even \
+                    after waiting. Lower 'rate_limit_tier' or make sure no other sync uses this app at the same time. \
+                    {said}"),
+                ErrorKind::Transient => format!("TikTok did not answer properly after several tries ({self}). This is \
+                    usually temporary; the next attempt continues where this one stopped."),
+                _ => self.to_string(),
+            },
+        }
     }
 }
 
@@ -146,5 +191,17 @@ mod tests {
         );
         let other = ApiError::from_code(40002, "page_size: must be at most 1000", None, "x/");
         assert!(other.invalid_metrics().is_none());
+    }
+
+    #[test]
+    fn explanations_say_what_to_do() {
+        let e = ApiError::from_code(40105, "Access token is incorrect.", None, "campaign/get/");
+        assert!(
+            e.explain().contains("Authorize the app again"),
+            "{}",
+            e.explain()
+        );
+        let e = ApiError::from_code(40001, "No permission.", Some("r1".into()), "campaign/get/");
+        assert!(e.explain().contains("request_id r1"));
     }
 }

@@ -1,100 +1,302 @@
-//! One pacer for the whole process: TikTok's limits are per app, so every request of every
-//! stream and account takes its turn here.
+//! One pacer for the whole process: TikTok's limits are per app, so every request of every stream
+//! and account takes its turn here.
+//!
+//! It spaces requests evenly (a GCRA with a burst of one) under the tighter of the per-second and
+//! per-minute limits, at `MARGIN` of the limit: TikTok counts requests in sliding windows when they
+//! arrive, so exact spacing at the limit lets ordinary scheduling jitter put one request too many
+//! in a window. When TikTok answers "too many requests" anyway, the spacing doubles and nothing is
+//! sent until a window has drained; then it climbs back, quickly to just below the spacing that
+//! failed and slowly beyond it, so a wrong tier setting costs a throttle now and then, not a
+//! fixed minute at half speed.
+//!
+//! Why not the `governor` crate: its quota cannot change at run time (the cut and the climb would
+//! mean replacing the limiter while requests wait on it), and it keeps its own clock, while this
+//! pacer runs on tokio's clock so its tests use tokio's paused time.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Pace at 95% of the limit: ten requests at "10 per second" span 1.05 s, leaving 50 ms of
+/// scheduling and network jitter before a window could hold an eleventh.
+pub const MARGIN: f64 = 0.95;
+/// After a throttle, nothing is sent for one window (TikTok's windows are one second).
+const DRAIN: Duration = Duration::from_secs(1);
+/// The slowest the pacer goes, as a multiple of the normal spacing.
+const MAX_SLOWDOWN: u32 = 16;
+/// How often the spacing is relaxed after a throttle.
+const RECOVERY_STEP: Duration = Duration::from_secs(1);
+/// Back towards the last safe spacing: a fifth faster per step.
+const FAST_RECOVERY: f64 = 0.8;
+/// Beyond the last safe spacing, towards the tier's: 2% faster per step.
+const SLOW_RECOVERY: f64 = 0.98;
 
 pub struct Pacer {
     state: Mutex<State>,
 }
 
 struct State {
-    /// Spacing that keeps us under both the per-second and the per-minute limit.
+    /// Spacing at the tier's limits (with the margin).
+    base: Duration,
+    /// Spacing now (≥ base).
     interval: Duration,
+    /// A spacing believed safe since the last throttle: slightly slower than the one that failed.
+    safe: Duration,
+    /// When the next request may go.
     next: Instant,
-    /// Extra slowness after TikTok said we were too fast; decays after a quiet minute.
-    factor: u32,
-    penalty_until: Instant,
+    /// Last time the spacing changed.
+    changed_at: Instant,
+    /// Counts throttles, so requests that reserved a slot before one take a new slot.
+    epoch: u64,
 }
 
-const PENALTY: Duration = Duration::from_secs(60);
-const MAX_FACTOR: u32 = 16;
+/// A reserved turn.
+#[derive(Clone, Copy, Debug)]
+struct Turn {
+    at: Instant,
+    epoch: u64,
+}
 
 impl Pacer {
     pub fn new(per_second: u32, per_minute: u32) -> Pacer {
-        let by_second = Duration::from_secs_f64(1.0 / per_second.max(1) as f64);
-        let by_minute = Duration::from_secs_f64(60.0 / per_minute.max(1) as f64);
+        let by_second = 1.0 / per_second.max(1) as f64;
+        let by_minute = 60.0 / per_minute.max(1) as f64;
+        let base = Duration::from_secs_f64(by_second.max(by_minute) / MARGIN);
         let now = Instant::now();
         Pacer {
             state: Mutex::new(State {
-                interval: by_second.max(by_minute),
+                base,
+                interval: base,
+                safe: base,
                 next: now,
-                factor: 1,
-                penalty_until: now,
+                changed_at: now,
+                epoch: 0,
             }),
         }
     }
 
-    /// Reserves the next slot and returns how long to wait for it.
-    pub fn reserve(&self) -> Duration {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reserve(&self) -> Turn {
+        let mut s = self.lock();
         let now = Instant::now();
-        if s.factor > 1 && now >= s.penalty_until {
-            s.factor = 1;
+        s.recover(now);
+        let at = s.next.max(now);
+        s.next = at + s.interval;
+        Turn { at, epoch: s.epoch }
+    }
+
+    /// Waits for this request's turn. When the wait is longer than `long`, `on_long_wait` is
+    /// told how long it will be, once, before waiting.
+    pub async fn acquire<F>(&self, long: Duration, on_long_wait: impl FnOnce(Duration) -> F)
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        let mut tell = Some(on_long_wait);
+        loop {
+            let turn = self.reserve();
+            let wait = turn.at.saturating_duration_since(Instant::now());
+            if wait > long {
+                if let Some(tell) = tell.take() {
+                    tell(wait).await;
+                }
+            }
+            if !wait.is_zero() {
+                tokio::time::sleep_until(turn.at).await;
+            }
+            // A throttle while we waited makes this turn stale: take a new one at the new pace.
+            if self.lock().epoch == turn.epoch {
+                return;
+            }
         }
-        let slot = s.next.max(now);
-        s.next = slot + s.interval * s.factor;
-        slot - now
     }
 
-    pub async fn acquire(&self) {
-        let wait = self.reserve();
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+    /// TikTok answered "too many requests": slow down, and let its window drain.
+    pub fn throttled(&self) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        let failed = s.interval;
+        s.safe = failed.mul_f64(1.05).max(s.base);
+        s.interval = (failed * 2).min(s.base * MAX_SLOWDOWN);
+        s.next = s.next.max(now + DRAIN);
+        s.changed_at = now;
+        s.epoch += 1;
+    }
+
+    /// Requests per second at the current spacing.
+    pub fn rate(&self) -> f64 {
+        let mut s = self.lock();
+        s.recover(Instant::now());
+        1.0 / s.interval.as_secs_f64()
+    }
+
+    /// The spacing now.
+    pub fn interval(&self) -> Duration {
+        let mut s = self.lock();
+        s.recover(Instant::now());
+        s.interval
+    }
+}
+
+impl State {
+    fn recover(&mut self, now: Instant) {
+        while self.interval > self.base && now.duration_since(self.changed_at) >= RECOVERY_STEP {
+            self.changed_at += RECOVERY_STEP;
+            self.interval = if self.interval > self.safe {
+                self.interval.mul_f64(FAST_RECOVERY).max(self.safe)
+            } else {
+                let faster = self.interval.mul_f64(SLOW_RECOVERY).max(self.base);
+                self.safe = faster;
+                faster
+            };
         }
-    }
-
-    /// TikTok answered "too many requests": halve the rate for a while.
-    pub fn slow_down(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.factor = (s.factor * 2).min(MAX_FACTOR);
-        s.penalty_until = Instant::now() + PENALTY;
-    }
-
-    pub fn current_interval(&self) -> Duration {
-        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.interval * s.factor
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
-    #[test]
-    fn spreads_requests_under_the_tighter_limit() {
-        // 10/s but only 60/min: one request a second.
-        let p = Pacer::new(10, 60);
-        assert!(p.reserve().is_zero());
-        let second = p.reserve();
-        assert!(
-            second > Duration::from_millis(900) && second <= Duration::from_secs(1),
-            "{second:?}"
-        );
-        let third = p.reserve();
-        assert!(third > Duration::from_millis(1900), "{third:?}");
+    const NEVER: Duration = Duration::from_secs(3600);
+
+    /// Send times of `n` requests through the pacer, relative to the start, on tokio's paused clock.
+    async fn send_times(p: &Pacer, n: usize) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut out = Vec::new();
+        for _ in 0..n {
+            p.acquire(NEVER, |_| async {}).await;
+            out.push(Instant::now() - start);
+        }
+        out
     }
 
-    #[test]
-    fn slows_down_after_a_rate_limit() {
-        let p = Pacer::new(100, 6000);
-        let before = p.current_interval();
-        p.slow_down();
-        p.slow_down();
-        assert_eq!(p.current_interval(), before * 4);
-        for _ in 0..10 {
-            p.slow_down();
+    fn max_in_window(times: &[Duration], window: Duration) -> usize {
+        (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t - times[i] < window)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spaces_requests_under_both_limits_with_a_margin() {
+        // 10/s and 600/min: 100 ms at the limit, 105.3 ms with the margin.
+        let p = Pacer::new(10, 600);
+        let t = send_times(&p, 61).await;
+        assert_eq!(t[0], Duration::ZERO);
+        assert_eq!(max_in_window(&t, Duration::from_secs(1)), 10);
+        assert!(max_in_window(&t, Duration::from_secs(60)) <= 600);
+        let spacing = t[60] / 60;
+        assert!(
+            spacing >= Duration::from_millis(105) && spacing <= Duration::from_millis(106),
+            "{spacing:?}"
+        );
+        // 10/s but only 60/min: one a second, and a little more.
+        let p = Pacer::new(10, 60);
+        let t = send_times(&p, 3).await;
+        assert!(t[1] >= Duration::from_millis(1052) && t[1] < Duration::from_millis(1060));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_share_the_pace() {
+        let p = Arc::new(Pacer::new(50, 3000));
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let p = Arc::clone(&p);
+            tasks.push(tokio::spawn(async move {
+                p.acquire(NEVER, |_| async {}).await;
+                Instant::now() - start
+            }));
         }
-        assert_eq!(p.current_interval(), before * MAX_FACTOR);
+        let mut times = Vec::new();
+        for t in tasks {
+            times.push(t.await.unwrap());
+        }
+        times.sort();
+        assert!(max_in_window(&times, Duration::from_secs(1)) <= 48);
+        // 200 requests at 47.5/s: 199 gaps of 21.05 ms.
+        assert!(
+            times[199] >= Duration::from_millis(4180) && times[199] <= Duration::from_millis(4200)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_cuts_drains_and_climbs_back() {
+        let p = Pacer::new(10, 600);
+        let base = p.interval();
+        p.acquire(NEVER, |_| async {}).await;
+        p.throttled();
+        assert_eq!(p.interval(), base * 2);
+        // Nothing goes out until the window has drained.
+        let before = Instant::now();
+        let mut told = None;
+        p.acquire(Duration::from_millis(500), |w| {
+            told = Some(w);
+            async {}
+        })
+        .await;
+        assert!(Instant::now() - before >= DRAIN);
+        assert!(
+            told.is_some_and(|w| w >= Duration::from_millis(900)),
+            "{told:?}"
+        );
+        // Quickly back to just below the spacing that failed (three steps from 2x)...
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let safe = base.mul_f64(1.05);
+        assert_eq!(p.interval(), safe);
+        // ...then slowly to the tier's spacing.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(p.interval() < safe && p.interval() > base);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert_eq!(p.interval(), base);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repeated_throttles_slow_down_to_a_floor() {
+        let p = Pacer::new(100, 6000);
+        let base = p.interval();
+        for _ in 0..10 {
+            p.throttled();
+        }
+        assert_eq!(p.interval(), base * MAX_SLOWDOWN);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_reserved_before_a_throttle_is_taken_again() {
+        let p = Arc::new(Pacer::new(10, 600));
+        let base = p.interval();
+        let start = Instant::now();
+        // Five waiting requests hold turns at the old pace.
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let p = Arc::clone(&p);
+            tasks.push(tokio::spawn(async move {
+                p.acquire(NEVER, |_| async {}).await;
+                Instant::now() - start
+            }));
+        }
+        tokio::task::yield_now().await;
+        p.throttled();
+        let mut times = Vec::new();
+        for t in tasks {
+            times.push(t.await.unwrap());
+        }
+        times.sort();
+        // The first had its turn at once; the others waited for the drain, then the slower pace.
+        assert_eq!(times[0], Duration::ZERO);
+        assert!(times[1] >= DRAIN, "{times:?}");
+        assert!(
+            times[4] - times[1] >= base * 2 * 3 - Duration::from_millis(1),
+            "{times:?}"
+        );
     }
 }

@@ -1,0 +1,140 @@
+//! How many requests are in flight. The pacer decides when a request may start; this gate keeps
+//! enough requests under way for the pacer's rate to be reached (Little's law: in flight =
+//! rate × latency), and no more, so the connector's memory does not grow with the latency.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+/// Latency samples are averaged with this weight for the newest.
+const EWMA_WEIGHT: f64 = 0.2;
+/// Headroom over rate × latency, so latency spikes do not starve the pacer.
+const HEADROOM: f64 = 1.5;
+/// Requests in flight are never fewer than this.
+const MIN_IN_FLIGHT: usize = 2;
+
+pub struct InFlight {
+    state: Mutex<State>,
+    notify: Notify,
+}
+
+struct State {
+    used: usize,
+    limit: usize,
+    max: usize,
+    /// Seconds from sending a request to having its whole answer.
+    latency: Option<f64>,
+}
+
+/// A request's place in flight; dropping it frees the place.
+pub struct InFlightPermit {
+    gate: Arc<InFlight>,
+}
+
+impl Drop for InFlightPermit {
+    fn drop(&mut self) {
+        self.gate.lock().used -= 1;
+        self.gate.notify.notify_one();
+    }
+}
+
+impl InFlight {
+    /// At most `max` requests in flight; until latencies are known, `max` is the limit.
+    pub fn new(max: usize) -> Arc<InFlight> {
+        let max = max.max(MIN_IN_FLIGHT);
+        Arc::new(InFlight {
+            state: Mutex::new(State {
+                used: 0,
+                limit: max,
+                max,
+                latency: None,
+            }),
+            notify: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub async fn enter(self: &Arc<Self>) -> InFlightPermit {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut s = self.lock();
+                if s.used < s.limit {
+                    s.used += 1;
+                    return InFlightPermit {
+                        gate: Arc::clone(self),
+                    };
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// A request took `latency`; the pacer allows `rate` requests per second.
+    pub fn observe(&self, latency: Duration, rate: f64) {
+        let grew = {
+            let mut s = self.lock();
+            let sample = latency.as_secs_f64();
+            let avg = match s.latency {
+                Some(avg) => avg + EWMA_WEIGHT * (sample - avg),
+                None => sample,
+            };
+            s.latency = Some(avg);
+            let wanted = (rate * avg * HEADROOM).ceil() as usize + 1;
+            let limit = wanted.clamp(MIN_IN_FLIGHT, s.max);
+            let grew = limit > s.limit;
+            s.limit = limit;
+            grew
+        };
+        if grew {
+            self.notify.notify_waiters();
+        }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.lock().limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_follows_rate_times_latency_within_bounds() {
+        let g = InFlight::new(64);
+        assert_eq!(g.limit(), 64);
+        // 50/s at 150 ms: 7.5 in flight on average; with headroom 12.
+        g.observe(Duration::from_millis(150), 50.0);
+        assert_eq!(g.limit(), 13);
+        // A fast local server needs few.
+        let g = InFlight::new(64);
+        g.observe(Duration::from_millis(1), 10.0);
+        assert_eq!(g.limit(), MIN_IN_FLIGHT);
+        // Never more than the maximum.
+        let g = InFlight::new(8);
+        g.observe(Duration::from_secs(2), 50.0);
+        assert_eq!(g.limit(), 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_enter_when_places_free_up() {
+        let g = InFlight::new(2);
+        let a = g.enter().await;
+        let _b = g.enter().await;
+        let g2 = Arc::clone(&g);
+        let waiter = tokio::spawn(async move {
+            let _c = g2.enter().await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(a);
+        waiter.await.unwrap();
+    }
+}

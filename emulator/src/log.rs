@@ -22,6 +22,10 @@ pub struct LoggedRequest {
     /// HTTP status; 0 when the connection was reset without a response.
     pub http_status: u16,
     pub latency_ms: u64,
+    /// When the request arrived, in microseconds since the emulator started: what its rate
+    /// limiter counts, so tests can check any window of the log against a limit.
+    #[serde(default)]
+    pub arrived_us: u64,
     /// Which injected fault hit this request, if any: "api_error", "rate_limit", "http_5xx",
     /// "reset", "truncated", "slow".
     pub fault: Option<String>,

@@ -192,6 +192,7 @@ async fn dispatch(
         code: outcome.code,
         http_status: outcome.status,
         latency_ms: started.elapsed().as_millis() as u64,
+        arrived_us: started.duration_since(shared.started).as_micros() as u64,
         fault: outcome.fault,
     });
     outcome.response

@@ -40,6 +40,8 @@ pub struct Shared {
     pub limiter: Mutex<Limiter>,
     /// Number of mutations so far: seeds which entities a mutation picks.
     mutations: AtomicU64,
+    /// When the server started; the request log's arrival times count from here.
+    pub started: std::time::Instant,
 }
 
 impl Shared {
@@ -71,6 +73,7 @@ impl Shared {
             faults: Mutex::new(FaultState::new(cfg.faults.clone())),
             limiter: Mutex::new(Limiter::default()),
             mutations: AtomicU64::new(0),
+            started: std::time::Instant::now(),
         }
     }
 

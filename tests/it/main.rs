@@ -2,5 +2,6 @@
 
 mod acceptance;
 mod core;
+mod engine;
 mod reports;
 mod support;

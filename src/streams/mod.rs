@@ -208,6 +208,71 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Where the stream's data comes from, for the README's stream table.
+    pub fn source_text(&self) -> String {
+        match &self.kind {
+            Kind::Accounts(AccountsStream::Ids) => {
+                "`oauth2/advertiser/get/` (production only)".into()
+            }
+            Kind::Accounts(AccountsStream::Details) => {
+                "`advertiser/info/` (≤ 100 IDs a call)".into()
+            }
+            Kind::List(l) => format!("`{}`", l.path),
+            Kind::Report(r) => {
+                let mut parts = vec![
+                    r.report_type.as_str().to_string(),
+                    r.level.data_level().to_string(),
+                    match r.granularity {
+                        decl::Granularity::Day => "day".into(),
+                        decl::Granularity::Hour => "hour".into(),
+                        decl::Granularity::Lifetime => "lifetime".into(),
+                    },
+                ];
+                if !r.breakdowns.is_empty() {
+                    parts.push(r.breakdowns.join(", "));
+                }
+                parts.push(format!("{} metrics", r.metrics.len()));
+                parts.join(" · ")
+            }
+        }
+    }
+}
+
+/// The README's stream section head and table, from the registry: the README must hold exactly
+/// this between its `stream-table` markers (a test checks it).
+pub fn readme_table(production: &[Stream], sandbox: &[Stream]) -> String {
+    let mut out = format!(
+        "{} streams in production ({} in the sandbox, which has no {}), plus one per custom report.\n\n",
+        production.len(),
+        sandbox.len(),
+        production
+            .iter()
+            .filter(|p| !sandbox.iter().any(|s| s.name == p.name))
+            .map(|p| format!("`{}`", p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str(
+        "| stream | source | primary key | cursor | sync modes |\n|---|---|---|---|---|\n",
+    );
+    for s in production {
+        let modes = if s.cursor_field().is_some() {
+            "full_refresh, incremental"
+        } else {
+            "full_refresh"
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {modes} |\n",
+            s.name,
+            s.source_text(),
+            s.primary_key().join(", "),
+            s.cursor_field().unwrap_or("—"),
+        ));
+    }
+    out
+}
+
 pub(crate) fn object_schema(props: Map<String, Value>) -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -297,6 +362,29 @@ mod tests {
     fn config() -> Config {
         Config::parse(&json!({"app_id": "1", "secret": "secret-1", "access_token": "token-1", "start_date": "2024-01-01"}))
             .unwrap()
+    }
+
+    /// The README's stream table is the registry's; `UPDATE_README=1` rewrites it.
+    #[test]
+    fn the_readme_stream_table_is_the_registrys() {
+        let production = all(&config());
+        let mut sandbox_config = config();
+        sandbox_config.environment = Environment::Sandbox;
+        let table = readme_table(&production, &all(&sandbox_config));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap();
+        let (start, end) = ("<!-- stream-table:start -->\n", "<!-- stream-table:end -->");
+        let a = readme.find(start).expect("README has the start marker") + start.len();
+        let b = readme.find(end).expect("README has the end marker");
+        if std::env::var("UPDATE_README").is_ok() {
+            let updated = format!("{}{table}{}", &readme[..a], &readme[b..]);
+            std::fs::write(&path, updated).unwrap();
+            return;
+        }
+        assert!(
+            readme[a..b] == table,
+            "README.md's stream table is out of date; run UPDATE_README=1 cargo test --lib readme"
+        );
     }
 
     #[test]

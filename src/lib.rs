@@ -12,7 +12,3 @@ pub mod session;
 pub mod state;
 pub mod streams;
 pub mod tiktok;
-
-// Records are many small writes into buffers: the system allocator was a third of a sync's CPU.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

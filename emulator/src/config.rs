@@ -92,6 +92,9 @@ pub struct EmulatorConfig {
     pub assets_per_advertiser: usize,
     /// Entities are created over this many days before `now`.
     pub history_days: u32,
+    /// Reservation campaigns per advertiser, cycling Reach & Frequency, TopView, Pulse (each
+    /// with `adgroups_per_campaign` × `ads_per_adgroup`); 0 gives an auction-only world.
+    pub reservation_campaigns_per_advertiser: usize,
     /// Emulator clock at start.
     pub now: DateTime<Utc>,
     pub clock: ClockMode,
@@ -139,6 +142,7 @@ impl Default for EmulatorConfig {
             ads_per_adgroup: 2,
             assets_per_advertiser: 5,
             history_days: 60,
+            reservation_campaigns_per_advertiser: 3,
             now: default_now(),
             clock: ClockMode::Fixed,
             app_id: "7100000000000000001".to_string(),

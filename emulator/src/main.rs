@@ -35,6 +35,9 @@ struct Args {
     /// Entities are created over this many days before the clock start.
     #[arg(long, default_value_t = 60)]
     history_days: u32,
+    /// Reservation campaigns per advertiser, cycling Reach & Frequency, TopView, Pulse (0 = none).
+    #[arg(long, default_value_t = 3)]
+    reservation_campaigns_per_advertiser: usize,
     /// Clock start, RFC 3339 (default 2026-11-20T12:00:00Z).
     #[arg(long)]
     now: Option<String>,
@@ -175,6 +178,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         ads_per_adgroup: args.ads_per_adgroup,
         assets_per_advertiser: args.assets_per_advertiser,
         history_days: args.history_days,
+        reservation_campaigns_per_advertiser: args.reservation_campaigns_per_advertiser,
         now,
         clock: if args.clock_speed > 0.0 {
             ClockMode::Advancing {

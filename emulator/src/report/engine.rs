@@ -343,7 +343,7 @@ fn attribute(a: Attr, e: &Entity) -> Option<String> {
         Attr::CampaignBudget => amount(c?.budget),
         Attr::SplitTest => c.map(|_| "CLOSE".to_string())?,
         Attr::CampaignDedicateType => c.map(|_| "UNSET".to_string())?,
-        Attr::RfCampaignType => c.map(|_| "STANDARD".to_string())?,
+        Attr::RfCampaignType => c?.buying.rf_campaign_type().to_string(),
         Attr::AppPromotionType => {
             c?;
             if is_app(e) { "APP_INSTALL" } else { "UNSET" }.to_string()

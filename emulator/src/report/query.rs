@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::audience::Breakdown;
 use super::catalog::{self, Level, Metric};
 use super::filter::{self, StatusFilter};
+use crate::buying::{self, BuyingSet};
 use crate::model::{ApiError, Params, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct Query {
     pub campaign_ids: Option<BTreeSet<String>>,
     pub adgroup_ids: Option<BTreeSet<String>>,
     pub ad_ids: Option<BTreeSet<String>>,
+    /// The buying types whose campaigns the report covers, default applied.
+    pub buying: BuyingSet,
     pub page: u64,
     pub page_size: u64,
     pub total_metrics: bool,
@@ -206,6 +209,9 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
         campaign_ids: filters.campaign_ids,
         adgroup_ids: filters.adgroup_ids,
         ad_ids: filters.ad_ids,
+        buying: filters
+            .buying_types
+            .unwrap_or_else(|| buying::report_default(level == Level::Advertiser)),
         page,
         page_size,
         total_metrics: boolean(params, "enable_total_metrics")?,

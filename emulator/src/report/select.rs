@@ -94,22 +94,30 @@ fn select_advertiser<'w>(
     index: usize,
 ) -> (AdvertiserData<'w>, Vec<Group<'w>>, u64) {
     let adv_id = advertiser.advertiser_id.as_str();
-    let campaigns: HashMap<&str, &Campaign> = world
+    // Campaigns of the buying types the report covers, and the ad groups and ads under them
+    // (an orphan, whose campaign is unknown, counts as auction).
+    let every_campaign: HashMap<&str, &Campaign> = world
         .campaigns
         .iter()
         .filter(|c| c.advertiser_id == adv_id)
         .map(|c| (c.campaign_id.as_str(), c))
         .collect();
+    let covered = |campaign_id: &str| q.buying.admits(every_campaign.get(campaign_id).copied());
+    let campaigns: HashMap<&str, &Campaign> = every_campaign
+        .iter()
+        .filter(|(id, _)| covered(id))
+        .map(|(id, c)| (*id, *c))
+        .collect();
     let adgroups: HashMap<&str, &AdGroup> = world
         .adgroups
         .iter()
-        .filter(|g| g.advertiser_id == adv_id)
+        .filter(|g| g.advertiser_id == adv_id && covered(&g.campaign_id))
         .map(|g| (g.adgroup_id.as_str(), g))
         .collect();
     let ads: Vec<&Ad> = world
         .ads
         .iter()
-        .filter(|a| a.advertiser_id == adv_id)
+        .filter(|a| a.advertiser_id == adv_id && covered(&a.campaign_id))
         .collect();
     let campaign_of = |id: &str| campaigns.get(id).copied();
     let adgroup_of = |id: &str| adgroups.get(id).copied();

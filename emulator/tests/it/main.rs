@@ -5,6 +5,7 @@ mod common;
 mod assets;
 mod auth;
 mod binary;
+mod buying;
 mod entities;
 mod faults;
 mod generator;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::Value;
+use tiktok_emulator::buying::Buying;
 use tiktok_emulator::model::{Ad, AdGroup, Advertiser, ApiError, Campaign, Params, World};
 use tiktok_emulator::report::{self, ReportRow, ReportSettings};
 
@@ -58,6 +59,7 @@ pub fn campaign(adv: &str, id: &str, created: DateTime<Utc>) -> Campaign {
         create_time: created,
         modify_time: created,
         deleted_at: None,
+        buying: Buying::Auction,
     }
 }
 

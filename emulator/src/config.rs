@@ -4,6 +4,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
+use crate::pixels::ForeignPixels;
+
 /// Which entity level a mutation applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
@@ -123,6 +125,8 @@ pub struct EmulatorConfig {
     /// Ads a synchronous report covers at most (TikTok: 20,000); past it the response carries
     /// `X-Tt-Ads-Throttle` and only the most recently created ads.
     pub report_ads_cap: usize,
+    /// What `pixel/event/stats/` does with a pixel of another advertiser or an unknown one.
+    pub foreign_pixels: ForeignPixels,
 }
 
 /// 2026-11-20T12:00:00Z, the default start of the emulator clock.
@@ -158,6 +162,7 @@ impl Default for EmulatorConfig {
             query_too_large_threshold: None,
             rejected_metrics: Vec::new(),
             report_ads_cap: 20_000,
+            foreign_pixels: ForeignPixels::Omit,
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod log;
 pub mod mutate;
 pub mod net;
 pub mod params;
+pub mod pixels;
 pub mod reservations;
 pub mod rng;
 pub mod server;

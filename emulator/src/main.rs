@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use tiktok_emulator::config::default_now;
+use tiktok_emulator::pixels::ForeignPixels;
 use tiktok_emulator::{ClockMode, Emulator, EmulatorConfig, Faults, Latency};
 
 #[derive(Parser, Debug)]
@@ -100,6 +101,9 @@ struct Args {
     /// Ads a report covers at most before answering with X-Tt-Ads-Throttle (TikTok: 20000).
     #[arg(long, default_value_t = 20_000)]
     report_ads_cap: usize,
+    /// What pixel/event/stats/ does with a pixel of another advertiser: omit it, or answer 40001.
+    #[arg(long, default_value = "omit", value_parser = ["omit", "error"])]
+    foreign_pixels: String,
     /// Sandbox behaviour: no oauth2/advertiser/get/, limits per endpoint, no campaign secondary_status.
     #[arg(long)]
     sandbox: bool,
@@ -215,6 +219,12 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         query_too_large_threshold: args.query_too_large,
         rejected_metrics: args.rejected_metrics.clone(),
         report_ads_cap: args.report_ads_cap,
+        foreign_pixels: ForeignPixels::parse(&args.foreign_pixels).ok_or_else(|| {
+            format!(
+                "--foreign-pixels: '{}' is not omit or error",
+                args.foreign_pixels
+            )
+        })?,
     })
 }
 

@@ -13,4 +13,5 @@ mod http;
 mod limits;
 mod mutations;
 mod paging;
+mod pixels;
 mod shapes;

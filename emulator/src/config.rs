@@ -127,6 +127,9 @@ pub struct EmulatorConfig {
     pub report_ads_cap: usize,
     /// What `pixel/event/stats/` does with a pixel of another advertiser or an unknown one.
     pub foreign_pixels: ForeignPixels,
+    /// Passed to the report engine: AUDIENCE breakdown rows of an hour appear only after the
+    /// dimension's latency (16 h for most, 30 min for country_code and placement). Off by default.
+    pub audience_latency: bool,
 }
 
 /// 2026-11-20T12:00:00Z, the default start of the emulator clock.
@@ -163,6 +166,7 @@ impl Default for EmulatorConfig {
             rejected_metrics: Vec::new(),
             report_ads_cap: 20_000,
             foreign_pixels: ForeignPixels::Omit,
+            audience_latency: false,
         }
     }
 }

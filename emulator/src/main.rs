@@ -101,6 +101,9 @@ struct Args {
     /// Ads a report covers at most before answering with X-Tt-Ads-Throttle (TikTok: 20000).
     #[arg(long, default_value_t = 20_000)]
     report_ads_cap: usize,
+    /// AUDIENCE breakdown data arrives after the dimension's latency (16 h for most dimensions).
+    #[arg(long)]
+    audience_latency: bool,
     /// What pixel/event/stats/ does with a pixel of another advertiser: omit it, or answer 40001.
     #[arg(long, default_value = "omit", value_parser = ["omit", "error"])]
     foreign_pixels: String,
@@ -219,6 +222,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         query_too_large_threshold: args.query_too_large,
         rejected_metrics: args.rejected_metrics.clone(),
         report_ads_cap: args.report_ads_cap,
+        audience_latency: args.audience_latency,
         foreign_pixels: ForeignPixels::parse(&args.foreign_pixels).ok_or_else(|| {
             format!(
                 "--foreign-pixels: '{}' is not omit or error",

@@ -28,7 +28,9 @@
 
 mod audience;
 mod catalog;
+mod dimensions;
 mod engine;
+mod events;
 mod filter;
 mod quantity;
 mod query;
@@ -55,6 +57,9 @@ pub struct ReportSettings {
     /// TikTok's synchronous reports cover at most this many ads (20,000): past it, only the most
     /// recently created ones are reported and the response carries `X-Tt-Ads-Throttle`.
     pub ads_cap: Option<usize>,
+    /// AUDIENCE data arrives late: with this on, an hour's breakdown rows appear only after the
+    /// dimension's latency (16 h for most, 30 min for country_code and placement).
+    pub audience_latency: bool,
 }
 
 /// Key `integrated_get` adds to `data` when the ad cap cut the report; the server turns it into

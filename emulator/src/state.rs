@@ -64,6 +64,7 @@ impl Shared {
                 late_conversion_days: cfg.late_conversion_days,
                 query_too_large_threshold: cfg.query_too_large_threshold,
                 ads_cap: Some(cfg.report_ads_cap),
+                audience_latency: cfg.audience_latency,
             },
             pixels: PixelSettings {
                 seed: cfg.seed,

@@ -16,6 +16,8 @@ use crate::model::{Ad, AdGroup, Advertiser, Campaign, World};
 /// set, and none when the request has no ID dimension (a row then spans many entities).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Entity<'w> {
+    /// Set on every row: each row belongs to one advertiser.
+    pub advertiser: Option<&'w Advertiser>,
     pub campaign: Option<&'w Campaign>,
     pub adgroup: Option<&'w AdGroup>,
     pub ad: Option<&'w Ad>,
@@ -144,9 +146,13 @@ fn select_advertiser<'w>(
             && wanted(&q.ad_ids, &a.ad_id)
     };
 
+    let own = Entity {
+        advertiser: Some(advertiser),
+        ..Entity::default()
+    };
     // (id, entity, members as indices into `ads`)
     let mut entities: Vec<(&'w str, Entity<'w>, Vec<usize>)> = match q.level {
-        Level::Advertiser => vec![(adv_id, Entity::default(), (0..ads.len()).collect())],
+        Level::Advertiser => vec![(adv_id, own, (0..ads.len()).collect())],
         Level::Campaign => {
             let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, a) in ads.iter().enumerate() {
@@ -161,7 +167,7 @@ fn select_advertiser<'w>(
                 .map(|c| {
                     let entity = Entity {
                         campaign: Some(c),
-                        ..Entity::default()
+                        ..own
                     };
                     (
                         c.campaign_id.as_str(),
@@ -187,7 +193,7 @@ fn select_advertiser<'w>(
                     let entity = Entity {
                         campaign: campaign_of(&g.campaign_id),
                         adgroup: Some(g),
-                        ad: None,
+                        ..own
                     };
                     (
                         g.adgroup_id.as_str(),
@@ -203,6 +209,7 @@ fn select_advertiser<'w>(
             .filter(|(_, a)| q.status.admits(deleted(ad_deleted_at(a), now)) && ad_matches(a))
             .map(|(i, a)| {
                 let entity = Entity {
+                    advertiser: Some(advertiser),
                     campaign: campaign_of(&a.campaign_id),
                     adgroup: adgroup_of(&a.adgroup_id),
                     ad: Some(a),
@@ -251,7 +258,7 @@ fn select_advertiser<'w>(
         groups.push(Group {
             advertiser: index,
             id: None,
-            entity: Entity::default(),
+            entity: own,
             members,
         });
     }

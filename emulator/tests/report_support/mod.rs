@@ -27,6 +27,7 @@ pub fn settings(seed: u64) -> ReportSettings {
         late_conversion_days: 7,
         query_too_large_threshold: None,
         ads_cap: None,
+        audience_latency: false,
     }
 }
 

@@ -1,13 +1,13 @@
 //! Creative assets, audiences, pixels and spark ads: their generation and their endpoints
 //! (reference §4.7–4.10). Records are stored as ready-made JSON in the shape TikTok returns.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::entities::fmt_time;
 use crate::model::{ApiError, Asset, Params, World};
 use crate::params::{self, filter_ids, Page};
-use crate::rng::{hash, hash_str, Rng};
+use crate::rng::Rng;
 
 pub fn iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -460,85 +460,4 @@ pub fn spark_ads(r: &Request) -> Result<Value, ApiError> {
     let (page, info) = params::paginate(items, p);
     let list: Vec<Value> = page.into_iter().map(|a| a.data.clone()).collect();
     Ok(json!({ "list": list, "page_info": info }))
-}
-
-/// `pixel/event/stats/`: one row per pixel and event type over `date_range`, counts derived from
-/// the ids and the dates so they are stable.
-pub fn pixel_event_stats(r: &Request) -> Result<Value, ApiError> {
-    let range =
-        params::json(r.params, "date_range")?.ok_or_else(|| params::missing("date_range"))?;
-    let date = |k: &str| -> Result<NaiveDate, ApiError> {
-        let s = range
-            .get(k)
-            .and_then(Value::as_str)
-            .ok_or_else(|| params::missing(&format!("date_range.{k}")))?;
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            ApiError::param(format!(
-                "date_range.{k}: Not a valid date, expected YYYY-MM-DD."
-            ))
-        })
-    };
-    let (start, end) = (date("start_date")?, date("end_date")?);
-    if start > end {
-        return Err(ApiError::param(
-            "date_range: start_date must not be later than end_date.",
-        ));
-    }
-    // Clients send pixel_ids as a JSON list or as one bare id.
-    let wanted: Option<Vec<String>> = match r
-        .params
-        .get("pixel_ids")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => match serde_json::from_str::<Value>(s) {
-            Ok(v @ Value::Array(_)) => Some(params::id_list(&v, "pixel_ids", 100)?),
-            Ok(Value::Number(n)) => Some(vec![n.to_string()]),
-            Ok(Value::String(x)) => Some(vec![x]),
-            _ if s.chars().all(|c| c.is_ascii_digit()) => Some(vec![s.to_string()]),
-            _ => return Err(ApiError::param("pixel_ids: Invalid JSON format.")),
-        },
-    };
-    let pixels: Vec<&Asset> = owned(&r.world.pixels, r.advertiser_id).collect();
-    if let Some(ids) = &wanted {
-        if let Some(bad) = ids.iter().find(|id| !pixels.iter().any(|p| &p.id == *id)) {
-            return Err(ApiError::param(format!(
-                "pixel_ids: Pixel {bad} does not belong to advertiser {}.",
-                r.advertiser_id
-            )));
-        }
-    }
-    let days = (end - start).num_days() as u64 + 1;
-    let mut list = Vec::new();
-    for p in pixels
-        .iter()
-        .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(&p.id)))
-    {
-        let events = p
-            .data
-            .get("events")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for e in events {
-            let event_type = e.get("event_type").and_then(Value::as_str).unwrap_or("");
-            let h = hash(&[hash_str(&p.id), hash_str(event_type)]);
-            let per_day = (h % 200) + 5;
-            let total = per_day * days;
-            let web = total * (60 + h % 30) / 100;
-            list.push(json!({
-                "pixel_id": p.id,
-                "event_type": event_type,
-                "event_name": e.get("name").cloned().unwrap_or(Value::Null),
-                "statistic_type": e.get("statistic_type").cloned().unwrap_or(Value::Null),
-                "total_count": total,
-                "browser_count": web,
-                "server_count": total - web,
-                "start_date": start.to_string(),
-                "end_date": end.to_string(),
-            }));
-        }
-    }
-    Ok(json!({ "list": list }))
 }

@@ -125,6 +125,7 @@ pub fn run(budget: Duration, ads_target: usize) -> Result<BenchFigures, String> 
         late_conversion_days: cfg.late_conversion_days,
         query_too_large_threshold: None,
         ads_cap: None,
+        audience_latency: false,
     };
     let params: crate::model::Params = base_params
         .iter()

@@ -4,6 +4,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
+use crate::pixels::ForeignPixels;
+
 /// Which entity level a mutation applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
@@ -92,6 +94,9 @@ pub struct EmulatorConfig {
     pub assets_per_advertiser: usize,
     /// Entities are created over this many days before `now`.
     pub history_days: u32,
+    /// Reservation campaigns per advertiser, cycling Reach & Frequency, TopView, Pulse (each
+    /// with `adgroups_per_campaign` × `ads_per_adgroup`); 0 gives an auction-only world.
+    pub reservation_campaigns_per_advertiser: usize,
     /// Emulator clock at start.
     pub now: DateTime<Utc>,
     pub clock: ClockMode,
@@ -120,6 +125,11 @@ pub struct EmulatorConfig {
     /// Ads a synchronous report covers at most (TikTok: 20,000); past it the response carries
     /// `X-Tt-Ads-Throttle` and only the most recently created ads.
     pub report_ads_cap: usize,
+    /// What `pixel/event/stats/` does with a pixel of another advertiser or an unknown one.
+    pub foreign_pixels: ForeignPixels,
+    /// Passed to the report engine: AUDIENCE breakdown rows of an hour appear only after the
+    /// dimension's latency (16 h for most, 30 min for country_code and placement). Off by default.
+    pub audience_latency: bool,
 }
 
 /// 2026-11-20T12:00:00Z, the default start of the emulator clock.
@@ -139,6 +149,7 @@ impl Default for EmulatorConfig {
             ads_per_adgroup: 2,
             assets_per_advertiser: 5,
             history_days: 60,
+            reservation_campaigns_per_advertiser: 3,
             now: default_now(),
             clock: ClockMode::Fixed,
             app_id: "7100000000000000001".to_string(),
@@ -154,6 +165,8 @@ impl Default for EmulatorConfig {
             query_too_large_threshold: None,
             rejected_metrics: Vec::new(),
             report_ads_cap: 20_000,
+            foreign_pixels: ForeignPixels::Omit,
+            audience_latency: false,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, Response, StatusCode};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use crate::config::{Faults, Level};
@@ -120,6 +120,7 @@ pub fn handle(
             shared.log.clear();
             reply(StatusCode::OK, json!({ "ok": true }))
         }
+        ("GET", "pixel_stats") => pixel_stats(shared, query),
         ("GET", "report_truth") => {
             let p = params::decode_query(query);
             let pairs: Vec<(&str, &str)> =
@@ -180,4 +181,25 @@ fn entities(shared: &Shared, path: &str, body: &Value) -> Response<Body> {
         _ => shared.delete_entities(adv, level, n),
     };
     reply(StatusCode::OK, json!({ "ids": ids }))
+}
+
+/// `GET /_emulator/pixel_stats?pixel_id=&start_date=&end_date=`: the generator's counters per
+/// UTC day and event.
+fn pixel_stats(shared: &Shared, query: &str) -> Response<Body> {
+    let p = params::decode_query(query);
+    let Some(pixel_id) = p.get("pixel_id").filter(|s| !s.is_empty()) else {
+        return bad("'pixel_id' is required");
+    };
+    let date = |k: &str| {
+        p.get(k)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    };
+    let (Some(start), Some(end)) = (date("start_date"), date("end_date")) else {
+        return bad("'start_date' and 'end_date' (YYYY-MM-DD) are required");
+    };
+    if (end - start).num_days() > 366 {
+        return bad("at most 367 days at a time");
+    }
+    let rows = shared.pixel_stats_truth(pixel_id, start, end);
+    reply(StatusCode::OK, json!({ "count": rows.len(), "rows": rows }))
 }

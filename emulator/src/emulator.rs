@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tokio::sync::oneshot;
 
 use crate::config::{EmulatorConfig, Faults, Level};
 use crate::log::LoggedRequest;
 use crate::model::{ApiError, World};
 use crate::net::{KillSwitch, KillableListener};
+use crate::pixels::counters::PixelDayStats;
 use crate::report::ReportRow;
 use crate::server;
 use crate::state::Shared;
@@ -157,6 +158,18 @@ impl Emulator {
     /// Replaces the fault settings and restarts the `max_faults` count.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults)
+    }
+
+    /// The generator's counters of a pixel per UTC day and tracked event over `start..=end`, as
+    /// they stand at the current clock (empty for an unknown pixel). `pixel/event/stats/` sums
+    /// the same counters over its date range.
+    pub fn pixel_stats_truth(
+        &self,
+        pixel_id: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Vec<PixelDayStats> {
+        self.shared.pixel_stats_truth(pixel_id, start, end)
     }
 
     /// Every report row the request selects at the current clock, ignoring paging.

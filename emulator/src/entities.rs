@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::buying::{self, BuyingSet};
 use crate::model::{Ad, AdGroup, ApiError, Campaign, Params, World};
 use crate::params::{self, filter_ids, filter_str, FieldSelection};
 use crate::rng::hash_str;
@@ -160,9 +161,7 @@ struct Common {
     objective_type: Option<String>,
     created_from: Option<DateTime<Utc>>,
     created_to: Option<DateTime<Utc>>,
-    /// False when `buying_types` excludes AUCTION (every generated entity is an auction entity).
-    auction: bool,
-    top_view: bool,
+    buying: BuyingSet,
 }
 
 impl Common {
@@ -174,43 +173,38 @@ impl Common {
         let created_to = filter_str(f, "creation_filter_end_time")?
             .map(|s| params::parse_time(s, "filtering.creation_filter_end_time"))
             .transpose()?;
-        let mut auction = true;
-        let mut top_view = false;
-        if let Some(v) = f.get("buying_types").filter(|v| !v.is_null()) {
-            let types = params::string_list(v, "filtering.buying_types")?;
-            const KNOWN: &[&str] = &["AUCTION", "RESERVATION_RF", "RESERVATION_TOP_VIEW"];
-            if let Some(bad) = types.iter().find(|t| !KNOWN.contains(&t.as_str())) {
-                return Err(ApiError::param(format!(
-                    "filtering.buying_types: Invalid value {bad}; must be one of: AUCTION, RESERVATION_RF, RESERVATION_TOP_VIEW."
-                )));
-            }
-            top_view = types.iter().any(|t| t == "RESERVATION_TOP_VIEW");
-            if top_view && types.len() > 1 {
-                return Err(ApiError::param(
-                    "filtering.buying_types: RESERVATION_TOP_VIEW cannot be used together with other buying types.",
-                ));
-            }
-            auction = types.iter().any(|t| t == "AUCTION");
+        let buying_names = match f.get("buying_types").filter(|v| !v.is_null()) {
+            Some(v) => Some(params::string_list(v, "filtering.buying_types")?),
+            None => None,
+        };
+        let buying = buying::entity_filter(buying_names.as_deref())?;
+        let objective_type = filter_str(f, "objective_type")?.map(str::to_string);
+        if objective_type.as_deref() == Some(buying::TOPVIEW_OBJECTIVE) {
+            return Err(ApiError::param(format!(
+                "filtering.objective_type: {} cannot be used as a filter; use buying_types [\"RESERVATION_TOP_VIEW\"].",
+                buying::TOPVIEW_OBJECTIVE
+            )));
         }
         Ok(Common {
             status,
             name: filter_str(f, name_key)?.map(|s| s.to_lowercase()),
-            objective_type: filter_str(f, "objective_type")?.map(str::to_string),
+            objective_type,
             created_from,
             created_to,
-            auction,
-            top_view,
+            buying,
         })
     }
 
+    /// `campaign` is the entity's own campaign (absent only for an orphan, taken as auction).
     fn matches(
         &self,
+        campaign: Option<&Campaign>,
         name: &str,
-        objective: Option<&str>,
         created: DateTime<Utc>,
         secondary: &str,
     ) -> bool {
-        self.auction
+        let objective = campaign.map(|c| c.objective_type.as_str());
+        self.buying.admits(campaign)
             && self.status.matches(is_deleted_status(secondary), secondary)
             && self
                 .name
@@ -279,8 +273,8 @@ pub fn campaign_get(r: &Request) -> Result<Value, ApiError> {
         .filter(|c| id_filter(&ids, &c.campaign_id))
         .filter(|c| {
             common.matches(
+                Some(c),
                 &c.campaign_name,
-                Some(&c.objective_type),
                 c.create_time,
                 campaign_secondary(c),
             )
@@ -300,7 +294,15 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
     let sel = FieldSelection::parse(r.params)?;
     let common = Common::parse(&f, Kind::AdGroup, "adgroup_name")?;
     // TikTok caps adgroup/get at 100 per page for TopView reservations.
-    let page = params::page(r.params, 10, if common.top_view { 100 } else { 1000 })?;
+    let page = params::page(
+        r.params,
+        10,
+        if common.buying.has_top_view() {
+            100
+        } else {
+            1000
+        },
+    )?;
     let campaign_ids = filter_ids(&f, "campaign_ids", 100)?;
     let adgroup_ids = filter_ids(&f, "adgroup_ids", 100)?;
     let look = Lookup::new(r.world, r.advertiser_id);
@@ -314,13 +316,7 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
         })
         .map(|g| (g, look.campaigns.get(g.campaign_id.as_str()).copied()))
         .filter(|(g, c)| {
-            let objective = c.map(|c| c.objective_type.as_str());
-            common.matches(
-                &g.adgroup_name,
-                objective,
-                g.create_time,
-                adgroup_secondary(g, *c),
-            )
+            common.matches(*c, &g.adgroup_name, g.create_time, adgroup_secondary(g, *c))
         })
         .collect();
     hits.sort_by(|a, b| id_desc(&a.0.adgroup_id, &b.0.adgroup_id));
@@ -362,15 +358,7 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
                 look.campaigns.get(a.campaign_id.as_str()).copied(),
             )
         })
-        .filter(|(a, g, c)| {
-            let objective = c.map(|c| c.objective_type.as_str());
-            common.matches(
-                &a.ad_name,
-                objective,
-                a.create_time,
-                ad_secondary(a, *g, *c),
-            )
-        })
+        .filter(|(a, g, c)| common.matches(*c, &a.ad_name, a.create_time, ad_secondary(a, *g, *c)))
         .collect();
     hits.sort_by(|a, b| id_desc(&a.0.ad_id, &b.0.ad_id));
     let (items, page_info) = params::paginate(hits, page);
@@ -423,7 +411,7 @@ pub fn render_campaign(c: &Campaign, sandbox: bool) -> Map<String, Value> {
         "disable_skan_campaign": if app { json!(false) } else { Value::Null },
         "bid_align_type": Value::Null,
         "app_id": Value::Null,
-        "rf_campaign_type": "STANDARD",
+        "rf_campaign_type": c.buying.rf_campaign_type(),
         "special_industries": [],
         "deep_bid_type": Value::Null,
         "roas_bid": 0,
@@ -475,7 +463,7 @@ pub fn render_adgroup(world: &World, g: &AdGroup, c: Option<&Campaign>) -> Map<S
         "FOURTEEN_DAYS",
         "TWENTY_EIGHT_DAYS",
     ];
-    as_map(json!({
+    let mut m = as_map(json!({
         "advertiser_id": g.advertiser_id,
         "campaign_id": g.campaign_id,
         "campaign_name": c.map(|c| c.campaign_name.as_str()),
@@ -519,7 +507,9 @@ pub fn render_adgroup(world: &World, g: &AdGroup, c: Option<&Campaign>) -> Map<S
         "comment_disabled": h.is_multiple_of(7),
         "skip_learning_phase": false,
         "is_new_structure": true,
-    }))
+    }));
+    m.extend(buying::adgroup_fields(g, c));
+    m
 }
 
 fn geo_id(country: &str) -> &'static str {

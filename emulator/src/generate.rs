@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::assets;
+use crate::buying::Buying;
 use crate::config::EmulatorConfig;
 use crate::model::{Ad, AdGroup, Advertiser, Campaign, World};
+use crate::reservations;
 use crate::rng::{hash, Rng};
 
 /// How much to grow under each advertiser.
@@ -18,6 +20,8 @@ pub struct Shape {
     pub ads: usize,
     pub assets: usize,
     pub history_days: u32,
+    /// Reach & Frequency, TopView and Pulse campaigns per advertiser (see `reservations`).
+    pub reservations: usize,
 }
 
 impl Shape {
@@ -28,6 +32,7 @@ impl Shape {
             ads: cfg.ads_per_adgroup,
             assets: cfg.assets_per_advertiser,
             history_days: cfg.history_days,
+            reservations: cfg.reservation_campaigns_per_advertiser,
         }
     }
 }
@@ -232,7 +237,7 @@ fn between(rng: &mut Rng, lo: DateTime<Utc>, hi: DateTime<Utc>) -> DateTime<Utc>
 }
 
 /// Times inside the parent's lifetime: created in `lo..create_hi`, everything before `end`.
-fn times(
+pub fn times(
     rng: &mut Rng,
     lo: DateTime<Utc>,
     create_hi: DateTime<Utc>,
@@ -456,6 +461,13 @@ fn grow(
             }
         }
     }
+    // From a stream of their own, so the auction entities above stay as they were.
+    let mut reservation_rng = Rng::new(rng.next_u64());
+    let media = reservations::Media {
+        videos: &videos,
+        images: &images,
+    };
+    reservations::grow(world, ids, &mut reservation_rng, adv_id, shape, now, media);
 }
 
 pub fn new_campaign(
@@ -490,6 +502,7 @@ pub fn new_campaign(
         create_time: t.create,
         modify_time: t.modify,
         deleted_at: t.deleted,
+        buying: Buying::Auction,
     }
 }
 

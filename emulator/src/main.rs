@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use tiktok_emulator::config::default_now;
+use tiktok_emulator::pixels::ForeignPixels;
 use tiktok_emulator::{ClockMode, Emulator, EmulatorConfig, Faults, Latency};
 
 #[derive(Parser, Debug)]
@@ -35,6 +36,9 @@ struct Args {
     /// Entities are created over this many days before the clock start.
     #[arg(long, default_value_t = 60)]
     history_days: u32,
+    /// Reservation campaigns per advertiser, cycling Reach & Frequency, TopView, Pulse (0 = none).
+    #[arg(long, default_value_t = 3)]
+    reservation_campaigns_per_advertiser: usize,
     /// Clock start, RFC 3339 (default 2026-11-20T12:00:00Z).
     #[arg(long)]
     now: Option<String>,
@@ -97,6 +101,12 @@ struct Args {
     /// Ads a report covers at most before answering with X-Tt-Ads-Throttle (TikTok: 20000).
     #[arg(long, default_value_t = 20_000)]
     report_ads_cap: usize,
+    /// AUDIENCE breakdown data arrives after the dimension's latency (16 h for most dimensions).
+    #[arg(long)]
+    audience_latency: bool,
+    /// What pixel/event/stats/ does with a pixel of another advertiser: omit it, or answer 40001.
+    #[arg(long, default_value = "omit", value_parser = ["omit", "error"])]
+    foreign_pixels: String,
     /// Sandbox behaviour: no oauth2/advertiser/get/, limits per endpoint, no campaign secondary_status.
     #[arg(long)]
     sandbox: bool,
@@ -175,6 +185,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         ads_per_adgroup: args.ads_per_adgroup,
         assets_per_advertiser: args.assets_per_advertiser,
         history_days: args.history_days,
+        reservation_campaigns_per_advertiser: args.reservation_campaigns_per_advertiser,
         now,
         clock: if args.clock_speed > 0.0 {
             ClockMode::Advancing {
@@ -211,6 +222,13 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         query_too_large_threshold: args.query_too_large,
         rejected_metrics: args.rejected_metrics.clone(),
         report_ads_cap: args.report_ads_cap,
+        audience_latency: args.audience_latency,
+        foreign_pixels: ForeignPixels::parse(&args.foreign_pixels).ok_or_else(|| {
+            format!(
+                "--foreign-pixels: '{}' is not omit or error",
+                args.foreign_pixels
+            )
+        })?,
     })
 }
 

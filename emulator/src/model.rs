@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::buying::Buying;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Advertiser {
     pub advertiser_id: String,
@@ -34,6 +36,8 @@ pub struct Campaign {
     pub modify_time: DateTime<Utc>,
     /// Set when the campaign was deleted; deletion also bumps `modify_time`.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Auction or a reservation kind; its ad groups and ads inherit it.
+    pub buying: Buying,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::buying::Buying;
 use crate::config::Level;
 use crate::generate::{created_now, new_ad, new_adgroup, new_campaign, IdSpace};
 use crate::model::World;
@@ -19,24 +20,36 @@ fn choose(mut candidates: Vec<String>, n: usize, rng: &mut Rng) -> Vec<String> {
     chosen
 }
 
+/// Live entities of the level that random mutations may pick: auction ones only. Reservation
+/// campaigns are booked with TikTok (TopView is read-only in the API), and leaving them alone
+/// keeps the picks of a seed the same whether or not reservations are seeded; a test changes
+/// them through `Emulator::mutate`.
 fn live_ids(world: &World, adv: &str, level: Level) -> Vec<String> {
+    let auction = |campaign_id: &str| {
+        world
+            .campaign(campaign_id)
+            .is_none_or(|c| c.buying == Buying::Auction)
+    };
     match level {
         Level::Campaign => world
             .campaigns
             .iter()
             .filter(|c| c.advertiser_id == adv && c.deleted_at.is_none())
+            .filter(|c| c.buying == Buying::Auction)
             .map(|c| c.campaign_id.clone())
             .collect(),
         Level::AdGroup => world
             .adgroups
             .iter()
             .filter(|g| g.advertiser_id == adv && world.adgroup_effective_deleted_at(g).is_none())
+            .filter(|g| auction(&g.campaign_id))
             .map(|g| g.adgroup_id.clone())
             .collect(),
         Level::Ad => world
             .ads
             .iter()
             .filter(|a| a.advertiser_id == adv && world.ad_effective_deleted_at(a).is_none())
+            .filter(|a| auction(&a.campaign_id))
             .map(|a| a.ad_id.clone())
             .collect(),
     }

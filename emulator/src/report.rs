@@ -9,8 +9,16 @@
 //! local night. A row adds up its ads over its hours (and its breakdown cell), so:
 //! - hourly rows of a local day add up to the daily row, and levels add up (ad → ad group →
 //!   campaign → advertiser);
-//! - breakdowns (age, gender, country_code, platform, province_id) add up to the totals: each
-//!   hour's quantities are split across cells with a largest-remainder split;
+//! - breakdowns (age, gender, country_code, platform, province_id, language, placement, ac,
+//!   interest_category, device_brand_id, dma_id, contextual_tag, ad_type) add up to the totals:
+//!   each hour's quantities are split across cells with a largest-remainder split; which
+//!   breakdowns combine with which time dimension, level and metrics is the registry in
+//!   `dimensions`;
+//! - event quantities (web, shop and in-app conversions, attribution splits, SKAN, LIVE,
+//!   interactive add-ons, instant experience; `events`) are drawn per (ad, hour) only when a
+//!   requested metric reads them, and add up like the core ones;
+//! - campaigns have a buying type: below AUCTION_ADVERTISER a report leaves TopView out unless
+//!   the `buying_type` filter asks for it (`buying::report_default`);
 //! - ratios (ctr, cpc, cpm, frequency, cost_per_*, *_rate) are computed from the row's summed
 //!   numerator and denominator, `"0.00"` when the denominator is 0; money has 2 decimals;
 //!   counts are integer strings; unavailable metrics (secondary goals) are `"-"`;
@@ -23,12 +31,15 @@
 //! Where TikTok's behaviour is uncertain the engine chooses, and clients must not rely on more:
 //! rows are sorted (advertiser, ID, time, breakdown cell); without a time dimension the span may
 //! reach 366 calendar days (a year back from `end_date`, as Airbyte's lifetime audience stream
-//! asks); `filtering` fields other than the level's status and the ID lists are rejected;
+//! asks); `filtering` fields other than the level's status, the ID lists and `buying_type` are
+//! rejected;
 //! PLAYABLE_MATERIAL, CATALOG, BC, TT_SHOP and `service_type=RESERVATION` answer an empty page.
 
 mod audience;
 mod catalog;
+mod dimensions;
 mod engine;
+mod events;
 mod filter;
 mod quantity;
 mod query;
@@ -55,6 +66,9 @@ pub struct ReportSettings {
     /// TikTok's synchronous reports cover at most this many ads (20,000): past it, only the most
     /// recently created ones are reported and the response carries `X-Tt-Ads-Throttle`.
     pub ads_cap: Option<usize>,
+    /// AUDIENCE data arrives late: with this on, an hour's breakdown rows appear only after the
+    /// dimension's latency (16 h for most, 30 min for country_code and placement).
+    pub audience_latency: bool,
 }
 
 /// Key `integrated_get` adds to `data` when the ad cap cut the report; the server turns it into

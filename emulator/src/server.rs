@@ -21,6 +21,7 @@ use crate::log::{mask_params, LoggedRequest};
 use crate::model::{ApiError, Params, World};
 use crate::net::KillSwitch;
 use crate::params::{self, FieldSelection};
+use crate::pixels;
 use crate::report;
 use crate::rng::hash;
 use crate::state::Shared;
@@ -49,6 +50,7 @@ enum Ep {
     AudienceList,
     PixelList,
     PixelEventStats,
+    PixelInstantPageEvent,
     TtVideoList,
 }
 
@@ -73,6 +75,7 @@ fn route(endpoint: &str) -> Option<(Method, Ep)> {
         "dmp/custom_audience/list/" => get(Ep::AudienceList),
         "pixel/list/" => get(Ep::PixelList),
         "pixel/event/stats/" => get(Ep::PixelEventStats),
+        "pixel/instant_page/event/" => get(Ep::PixelInstantPageEvent),
         "tt_video/list/" => get(Ep::TtVideoList),
         _ => None,
     }
@@ -475,6 +478,9 @@ fn handle(
             let adv = params::required(params, "advertiser_id")?;
             authorize(adv)?;
             limit_advertiser(adv)?;
+            if ep == Ep::PixelEventStats {
+                return pixels::stats::event_stats(&world, params, adv, now, &shared.pixels);
+            }
             per_advertiser(&world, ep, params, adv, shared.sandbox)
         }
     }
@@ -536,7 +542,7 @@ fn per_advertiser(
         Ep::PortfolioList => assets::portfolio_list(&a),
         Ep::AudienceList => assets::audience_list(&a),
         Ep::PixelList => assets::pixel_list(&a),
-        Ep::PixelEventStats => assets::pixel_event_stats(&a),
+        Ep::PixelInstantPageEvent => pixels::instant_page::instant_page_events(params),
         Ep::TtVideoList => assets::spark_ads(&a),
         _ => Err(ApiError::new(40400, "Route not found.")),
     }

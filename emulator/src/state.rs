@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::auth::Auth;
 use crate::clock::Clock;
@@ -15,6 +15,8 @@ use crate::limits::Limiter;
 use crate::log::RequestLog;
 use crate::model::{ApiError, Params, World};
 use crate::mutate;
+use crate::pixels::counters::{self, PixelDayStats};
+use crate::pixels::PixelSettings;
 use crate::report::{self, ReportRow, ReportSettings};
 use crate::rng::{hash, Rng};
 use crate::sync::{lock, read, write};
@@ -29,6 +31,7 @@ pub struct Shared {
     pub rejected_metrics: Vec<String>,
     pub latency: Latency,
     pub report: ReportSettings,
+    pub pixels: PixelSettings,
     pub shape: Shape,
     pub world: RwLock<World>,
     pub clock: Clock,
@@ -63,6 +66,12 @@ impl Shared {
                 late_conversion_days: cfg.late_conversion_days,
                 query_too_large_threshold: cfg.query_too_large_threshold,
                 ads_cap: Some(cfg.report_ads_cap),
+                audience_latency: cfg.audience_latency,
+            },
+            pixels: PixelSettings {
+                seed: cfg.seed,
+                attribution_days: cfg.late_conversion_days,
+                foreign: cfg.foreign_pixels,
             },
             shape: Shape::of(cfg),
             world: RwLock::new(world),
@@ -141,6 +150,24 @@ impl Shared {
 
     pub fn set_faults(&self, faults: Faults) {
         *lock(&self.faults) = FaultState::new(faults);
+    }
+
+    /// The pixel's counters per UTC day and event over `start..=end` at the current clock;
+    /// empty for an unknown pixel.
+    pub fn pixel_stats_truth(
+        &self,
+        pixel_id: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Vec<PixelDayStats> {
+        let now = self.clock.now();
+        let world = read(&self.world);
+        world
+            .pixels
+            .iter()
+            .find(|p| p.id == pixel_id)
+            .map(|p| counters::pixel_days(&self.pixels, p, start, end, now))
+            .unwrap_or_default()
     }
 
     pub fn report_truth(&self, params: &[(&str, &str)]) -> Result<Vec<ReportRow>, ApiError> {

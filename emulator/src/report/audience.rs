@@ -1,5 +1,7 @@
-//! Breakdown dimensions (age, gender, country, platform, province) and how an hour's quantities
-//! are split across their values so that every breakdown adds up exactly to the totals.
+//! Breakdown dimensions (age, gender, country, platform, province and the other AUDIENCE
+//! dimensions), their values, and how an hour's quantities are split across those values so
+//! that every breakdown adds up exactly to the totals. Which dimension may go with which time
+//! dimension, level and metric is the registry's business (`dimensions`).
 
 use super::quantity::{hash, hour_key, split, Quantities, Stream, Q, TAG_BREAKDOWN};
 
@@ -11,6 +13,16 @@ pub enum Breakdown {
     Country,
     Platform,
     Province,
+    Language,
+    Placement,
+    /// `ac`: the connection type.
+    Ac,
+    /// `interest_category`: rows also carry `interest_category_v2`.
+    InterestCategory,
+    DeviceBrand,
+    Dma,
+    ContextualTag,
+    AdType,
 }
 
 const AGES: &[&str] = &[
@@ -29,16 +41,54 @@ const PROVINCES: &[&str] = &[
     "5332921", "4736286", "5128638", "4155751", "4896861", "6254927", "5165418", "4197000",
 ];
 
+/// Language codes.
+const LANGUAGES: &[&str] = &["en", "es", "pt", "fr", "de", "ja", "id", "ar"];
+const PLACEMENTS: &[&str] = &[
+    "PLACEMENT_TIKTOK",
+    "PLACEMENT_PANGLE",
+    "PLACEMENT_GLOBAL_APP_BUNDLE",
+];
+/// Connection types; TikTok's exact enum is UNCERTAIN in the reference.
+const CONNECTIONS: &[&str] = &["WIFI", "5G", "4G", "3G"];
+/// Old tier-1 interest category ids and, at the same index, the new tier-1 ids of
+/// `interest_category_v2`. Made-up ids in TikTok's form (strings of digits).
+const INTEREST_CATEGORIES: &[&str] = &["10", "13", "17", "21", "25", "26"];
+const INTEREST_CATEGORIES_V2: &[&str] = &[
+    "14100000000",
+    "14200000000",
+    "14300000000",
+    "14400000000",
+    "14500000000",
+    "14600000000",
+];
+/// Device brand ids (made up, in TikTok's form).
+const DEVICE_BRANDS: &[&str] = &["100001", "100002", "100003", "100004", "100005", "100006"];
+/// US media markets (Nielsen DMA codes).
+const DMAS: &[&str] = &["501", "803", "602", "504", "623", "807", "511", "618"];
+/// Contextual tag ids (made up, in TikTok's form).
+const CONTEXTUAL_TAGS: &[&str] = &["1001", "1002", "1003", "1004", "1005"];
+/// Ad types; TikTok's values are UNCERTAIN in the reference. Each ad has exactly one.
+const AD_TYPES: &[&str] = &["SINGLE_VIDEO", "SINGLE_IMAGE", "CAROUSEL"];
+
 impl Breakdown {
+    pub const ALL: [Breakdown; 13] = [
+        Breakdown::Age,
+        Breakdown::Gender,
+        Breakdown::Country,
+        Breakdown::Platform,
+        Breakdown::Province,
+        Breakdown::Language,
+        Breakdown::Placement,
+        Breakdown::Ac,
+        Breakdown::InterestCategory,
+        Breakdown::DeviceBrand,
+        Breakdown::Dma,
+        Breakdown::ContextualTag,
+        Breakdown::AdType,
+    ];
+
     pub fn parse(dimension: &str) -> Option<Breakdown> {
-        match dimension {
-            "age" => Some(Breakdown::Age),
-            "gender" => Some(Breakdown::Gender),
-            "country_code" => Some(Breakdown::Country),
-            "platform" => Some(Breakdown::Platform),
-            "province_id" => Some(Breakdown::Province),
-            _ => None,
-        }
+        Breakdown::ALL.into_iter().find(|b| b.name() == dimension)
     }
 
     pub fn name(self) -> &'static str {
@@ -48,6 +98,14 @@ impl Breakdown {
             Breakdown::Country => "country_code",
             Breakdown::Platform => "platform",
             Breakdown::Province => "province_id",
+            Breakdown::Language => "language",
+            Breakdown::Placement => "placement",
+            Breakdown::Ac => "ac",
+            Breakdown::InterestCategory => "interest_category",
+            Breakdown::DeviceBrand => "device_brand_id",
+            Breakdown::Dma => "dma_id",
+            Breakdown::ContextualTag => "contextual_tag",
+            Breakdown::AdType => "ad_type",
         }
     }
 
@@ -58,14 +116,32 @@ impl Breakdown {
             Breakdown::Country => COUNTRIES,
             Breakdown::Platform => PLATFORMS,
             Breakdown::Province => PROVINCES,
+            Breakdown::Language => LANGUAGES,
+            Breakdown::Placement => PLACEMENTS,
+            Breakdown::Ac => CONNECTIONS,
+            Breakdown::InterestCategory => INTEREST_CATEGORIES,
+            Breakdown::DeviceBrand => DEVICE_BRANDS,
+            Breakdown::Dma => DMAS,
+            Breakdown::ContextualTag => CONTEXTUAL_TAGS,
+            Breakdown::AdType => AD_TYPES,
+        }
+    }
+
+    /// A second dimension key a row carries with this one, its values at the same index:
+    /// `interest_category` rows also hold `interest_category_v2`.
+    pub fn companion(self) -> Option<(&'static str, &'static [&'static str])> {
+        match self {
+            Breakdown::InterestCategory => Some(("interest_category_v2", INTEREST_CATEGORIES_V2)),
+            _ => None,
         }
     }
 
     /// The ad's targeting: a weight per value, some of them zero (never shown there). At least
     /// one weight is positive. Weights stay below 200 (below 2,200 with the hourly jitter), so
-    /// the product over all five dimensions still fits an i64.
+    /// the product over five dimensions still fits an i64 (requests combine at most three).
     fn targeting(self, ad_key: u64, home_country: &str) -> Vec<i64> {
         let mut r = Stream::new(hash(ad_key, 0xB0 + self as u64));
+        let home_language = crate::generate::language_of_country(home_country);
         let base: Vec<i64> = match self {
             Breakdown::Age => vec![4, 20, 30, 22, 14, 10],
             Breakdown::Gender => vec![48, 48, 4],
@@ -75,12 +151,38 @@ impl Breakdown {
                 .collect(),
             Breakdown::Platform => vec![50, 40, 10],
             Breakdown::Province => vec![20, 16, 14, 12, 10, 10, 9, 9],
+            Breakdown::Language => LANGUAGES
+                .iter()
+                .map(|l| if *l == home_language { 60 } else { 6 })
+                .collect(),
+            Breakdown::Placement => vec![70, 20, 10],
+            Breakdown::Ac => vec![55, 15, 25, 5],
+            Breakdown::InterestCategory => vec![20, 16, 14, 12, 10, 8],
+            Breakdown::DeviceBrand => vec![35, 30, 12, 8, 8, 7],
+            Breakdown::Dma => vec![20, 16, 12, 10, 10, 9, 8, 8],
+            Breakdown::ContextualTag => vec![24, 20, 18, 14, 10],
+            // One type per ad.
+            Breakdown::AdType => {
+                let own = (hash(ad_key, 0xAD7) % AD_TYPES.len() as u64) as usize;
+                (0..AD_TYPES.len())
+                    .map(|i| if i == own { 50 } else { 0 })
+                    .collect()
+            }
         };
         let excluded = |r: &mut Stream, i: usize| match self {
             Breakdown::Age => i == 0 && r.unit() < 0.5,
             Breakdown::Country => COUNTRIES[i] != home_country && r.unit() < 0.5,
-            Breakdown::Province | Breakdown::Platform => r.unit() < 0.2,
-            Breakdown::Gender => false,
+            Breakdown::Language => LANGUAGES[i] != home_language && r.unit() < 0.4,
+            // TikTok itself is always a placement; the others depend on the ad group.
+            Breakdown::Placement => i > 0 && r.unit() < 0.3,
+            Breakdown::Province
+            | Breakdown::Platform
+            | Breakdown::Ac
+            | Breakdown::InterestCategory
+            | Breakdown::DeviceBrand
+            | Breakdown::Dma
+            | Breakdown::ContextualTag => r.unit() < 0.2,
+            Breakdown::Gender | Breakdown::AdType => false,
         };
         let mut weights: Vec<i64> = base
             .iter()
@@ -130,12 +232,12 @@ impl Cells {
         self.cells.len()
     }
 
-    /// The (dimension, value) pairs of a cell.
+    /// The (dimension, value) pairs of a cell, companion keys included.
     pub fn labels(&self, cell: usize) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        self.dims
-            .iter()
-            .zip(&self.cells[cell])
-            .map(|(d, &v)| (d.name(), d.values()[v]))
+        self.dims.iter().zip(&self.cells[cell]).flat_map(|(d, &v)| {
+            let companion = d.companion().map(|(name, values)| (name, values[v]));
+            std::iter::once((d.name(), d.values()[v])).chain(companion)
+        })
     }
 
     pub fn targeting(&self, ad_key: u64, home_country: &str) -> Targeting {

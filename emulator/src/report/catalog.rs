@@ -75,6 +75,16 @@ pub enum Attr {
     CallToAction,
     IsSmartCreative,
     ImageMode,
+    AdvertiserName,
+    Currency,
+    AdgroupDownloadUrl,
+    ProfileImage,
+    BidSecondaryGoal,
+    AeoType,
+    /// Only at ad group level.
+    IsAco,
+    AdProfileImage,
+    AdUrl,
 }
 
 impl Attr {
@@ -101,23 +111,39 @@ impl Attr {
             | BillingEvent
             | SmartTarget => Level::AdGroup,
             AdName | AdText | CallToAction | IsSmartCreative | ImageMode => Level::Ad,
+            AdvertiserName | Currency => Level::Advertiser,
+            AdgroupDownloadUrl | ProfileImage | BidSecondaryGoal | AeoType | IsAco => {
+                Level::AdGroup
+            }
+            AdProfileImage | AdUrl => Level::Ad,
+        }
+    }
+
+    /// The finest level that has the attribute: the ad, except settings that exist only on the
+    /// entity itself.
+    pub fn max_level(self) -> Level {
+        match self {
+            Attr::IsAco => Level::AdGroup,
+            _ => Level::Ad,
         }
     }
 }
 
+/// Quantities are named by their slot in the quantity vector: `q as usize` for a core [`Q`],
+/// beyond those the event slots (`events`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Additive count, sent as an integer string.
-    Count(Q),
+    Count(usize),
     /// Additive amount in cents, sent with 2 decimals.
-    Money(Q),
+    Money(usize),
     /// `num × mul / (den × div)` in hundredths, sent with 2 decimals, computed from the row's
     /// aggregated quantities (never averaged over hours); `"0.00"` when `den` is 0, as TikTok
     /// sends for a ctr without impressions. For money ratios `num` is in cents, so `mul`
     /// needs no factor 100.
     Ratio {
-        num: Q,
-        den: Q,
+        num: usize,
+        den: usize,
         mul: i64,
         div: i64,
     },
@@ -152,28 +178,26 @@ const fn m(name: &'static str, kind: Kind, support: Support) -> Metric {
     }
 }
 const fn count(q: Q) -> Kind {
-    Kind::Count(q)
+    Kind::Count(q as usize)
 }
 const fn money(q: Q) -> Kind {
-    Kind::Money(q)
+    Kind::Money(q as usize)
+}
+const fn ratio(num: Q, den: Q, mul: i64, div: i64) -> Kind {
+    Kind::Ratio {
+        num: num as usize,
+        den: den as usize,
+        mul,
+        div,
+    }
 }
 /// Percentage of `den`.
 const fn pct(num: Q, den: Q) -> Kind {
-    Kind::Ratio {
-        num,
-        den,
-        mul: 10_000,
-        div: 1,
-    }
+    ratio(num, den, 10_000, 1)
 }
 /// Money (cents) per unit of `den`.
 const fn cost(num: Q, den: Q) -> Kind {
-    Kind::Ratio {
-        num,
-        den,
-        mul: 1,
-        div: 1,
-    }
+    ratio(num, den, 1, 1)
 }
 const fn attr(a: Attr) -> Kind {
     Kind::Attr(a)
@@ -195,37 +219,14 @@ pub static METRICS: &[Metric] = &[
     m("clicks", count(Q::Clicks), ALL),
     m("ctr", pct(Q::Clicks, Q::Impressions), ALL),
     m("cpc", cost(Q::SpendCents, Q::Clicks), ALL),
-    m(
-        "cpm",
-        Kind::Ratio {
-            num: Q::SpendCents,
-            den: Q::Impressions,
-            mul: 1000,
-            div: 1,
-        },
-        ALL,
-    ),
+    m("cpm", ratio(Q::SpendCents, Q::Impressions, 1000, 1), ALL),
     m("reach", count(Q::Reach), ALL),
     m(
         "cost_per_1000_reached",
-        Kind::Ratio {
-            num: Q::SpendCents,
-            den: Q::Reach,
-            mul: 1000,
-            div: 1,
-        },
+        ratio(Q::SpendCents, Q::Reach, 1000, 1),
         ALL,
     ),
-    m(
-        "frequency",
-        Kind::Ratio {
-            num: Q::Impressions,
-            den: Q::Reach,
-            mul: 100,
-            div: 1,
-        },
-        ALL,
-    ),
+    m("frequency", ratio(Q::Impressions, Q::Reach, 100, 1), ALL),
     // Video: play time is in milliseconds, averages in seconds.
     m("video_play_actions", count(Q::VideoPlays), ALL),
     m("video_watched_2s", count(Q::Watched2s), ALL),
@@ -236,22 +237,12 @@ pub static METRICS: &[Metric] = &[
     m("video_views_p100", count(Q::ViewsP100), ALL),
     m(
         "average_video_play",
-        Kind::Ratio {
-            num: Q::PlayTimeMs,
-            den: Q::VideoPlays,
-            mul: 1,
-            div: 10,
-        },
+        ratio(Q::PlayTimeMs, Q::VideoPlays, 1, 10),
         ALL,
     ),
     m(
         "average_video_play_per_user",
-        Kind::Ratio {
-            num: Q::PlayTimeMs,
-            den: Q::Reach,
-            mul: 1,
-            div: 10,
-        },
+        ratio(Q::PlayTimeMs, Q::Reach, 1, 10),
         ALL,
     ),
     // Engagement.
@@ -386,17 +377,6 @@ pub static METRICS: &[Metric] = &[
         cost(Q::SpendCents, Q::SalesLead),
         BASIC,
     ),
-    m(
-        "cost_per_total_sales_lead",
-        cost(Q::SpendCents, Q::SalesLead),
-        BASIC,
-    ),
-    m("total_app_event_add_to_cart", count(Q::AddToCart), BASIC),
-    m(
-        "cost_per_total_app_event_add_to_cart",
-        cost(Q::SpendCents, Q::AddToCart),
-        BASIC,
-    ),
     // Attributes.
     m("campaign_name", attr(Attr::CampaignName), ALL),
     m("campaign_id", attr(Attr::CampaignId), ALL),
@@ -433,10 +413,23 @@ pub static METRICS: &[Metric] = &[
     m("call_to_action", attr(Attr::CallToAction), ALL),
     m("is_smart_creative", attr(Attr::IsSmartCreative), ALL),
     m("image_mode", attr(Attr::ImageMode), ALL),
+    m("advertiser_name", attr(Attr::AdvertiserName), ALL),
+    m("currency", attr(Attr::Currency), ALL),
+    m("adgroup_download_url", attr(Attr::AdgroupDownloadUrl), ALL),
+    m("profile_image", attr(Attr::ProfileImage), ALL),
+    m("bid_secondary_goal", attr(Attr::BidSecondaryGoal), ALL),
+    m("aeo_type", attr(Attr::AeoType), ALL),
+    m("is_aco", attr(Attr::IsAco), ALL),
+    m("ad_profile_image", attr(Attr::AdProfileImage), ALL),
+    m("ad_url", attr(Attr::AdUrl), ALL),
 ];
 
+/// The catalog's own metrics, then the event metrics (`events`).
 pub fn lookup(name: &str) -> Option<&'static Metric> {
-    METRICS.iter().find(|m| m.name == name)
+    METRICS
+        .iter()
+        .chain(super::events::metrics())
+        .find(|m| m.name == name)
 }
 
 /// Whether `metric` may be requested in a report of this shape.
@@ -447,7 +440,7 @@ pub fn allowed(metric: &Metric, audience: bool, level: Level, lifetime: bool) ->
         Support::AdvertiserDaily => !audience && level == Level::Advertiser && !lifetime,
     };
     let level_ok = match metric.kind {
-        Kind::Attr(a) => level >= a.level(),
+        Kind::Attr(a) => level >= a.level() && level <= a.max_level(),
         _ => true,
     };
     supported && level_ok

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::audience::{Cells, Scratch, Targeting};
 use super::catalog::{Attr, Kind, Level, Metric};
-use super::quantity::{add, Lateness, Quantities, NQ, Q};
+use super::events;
+use super::quantity::{add_slots, is_late, Lateness, Quantities, NQ, Q};
 use super::query::{Query, TimeDim};
 use super::select::{self, Entity, Selection};
 use super::timeline::{self, Bucket};
@@ -35,8 +36,13 @@ pub struct Plan<'w, 'q> {
     /// Per advertiser, per ad: its breakdown weights (empty without a breakdown).
     targeting: Vec<Vec<Targeting>>,
     lateness: Lateness,
-    /// Indices of the quantities the requested metrics read; breakdowns split only these.
+    /// Indices of the quantities the requested metrics read; rows add up and breakdowns split
+    /// only these.
     needed: Vec<usize>,
+    /// Those of `needed` that arrive late.
+    late: Vec<usize>,
+    /// The events to draw for `needed`, dependencies first.
+    events: Vec<usize>,
 }
 
 impl<'w, 'q> Plan<'w, 'q> {
@@ -48,15 +54,27 @@ impl<'w, 'q> Plan<'w, 'q> {
     ) -> Self {
         let sel = select::select(world, q, now, settings.seed);
         let now_hour = timeline::now_hour(now);
+        // The newest hour with data: breakdown data may lag behind delivery.
+        let data_hour = if settings.audience_latency {
+            timeline::now_hour(now - chrono::Duration::minutes(q.latency_minutes))
+        } else {
+            now_hour
+        };
         let buckets = sel
             .advertisers
             .iter()
             .map(|a| {
-                let first = a.ads.iter().map(|m| m.live.start).min().unwrap_or(now_hour);
-                timeline::buckets(a.tz, q.range, q.time, now_hour, first)
+                let first = a
+                    .ads
+                    .iter()
+                    .map(|m| m.live.start)
+                    .min()
+                    .unwrap_or(data_hour);
+                timeline::buckets(a.tz, q.range, q.time, data_hour, first)
             })
             .collect();
         let cells = (!q.breakdowns.is_empty()).then(|| Cells::new(q.breakdowns.clone()));
+        let needed = needed_quantities(&q.metrics);
         let targeting = sel
             .advertisers
             .iter()
@@ -76,7 +94,9 @@ impl<'w, 'q> Plan<'w, 'q> {
             cells,
             targeting,
             lateness: Lateness::new(settings.late_conversion_days, now_hour),
-            needed: needed_quantities(&q.metrics),
+            late: needed.iter().copied().filter(|&k| is_late(k)).collect(),
+            events: events::needed_events(&needed),
+            needed,
         }
     }
 
@@ -180,7 +200,10 @@ impl<'w, 'q> Plan<'w, 'q> {
                 if q[Q::Impressions as usize] == 0 {
                     continue;
                 }
-                self.lateness.observe(ad.key, hour, &mut q);
+                if !self.events.is_empty() {
+                    events::draw(ad.key, hour, &self.events, &mut q);
+                }
+                self.lateness.observe(ad.key, hour, &mut q, &self.late);
                 match cells {
                     Some(c) => self.targeting[g.advertiser][m].add_quantities(
                         c,
@@ -191,7 +214,7 @@ impl<'w, 'q> Plan<'w, 'q> {
                         &mut acc,
                         &mut scratch,
                     ),
-                    None => add(&mut acc[0], &q),
+                    None => add_slots(&mut acc[0], &q, &self.needed),
                 }
             }
         }
@@ -227,7 +250,7 @@ impl<'w, 'q> Plan<'w, 'q> {
         let mut sum = [0i64; NQ];
         for (gi, g) in self.sel.groups.iter().enumerate() {
             for bi in 0..self.buckets[g.advertiser].len() {
-                add(&mut sum, &self.quantities(gi, bi, false)[0]);
+                add_slots(&mut sum, &self.quantities(gi, bi, false)[0], &self.needed);
             }
         }
         self.q
@@ -276,8 +299,8 @@ fn needed_quantities(metrics: &[&Metric]) -> Vec<usize> {
     let mut needed = vec![Q::Impressions as usize];
     for m in metrics {
         match m.kind {
-            Kind::Count(q) | Kind::Money(q) => needed.push(q as usize),
-            Kind::Ratio { num, den, .. } => needed.extend([num as usize, den as usize]),
+            Kind::Count(q) | Kind::Money(q) => needed.push(q),
+            Kind::Ratio { num, den, .. } => needed.extend([num, den]),
             Kind::Attr(_) | Kind::Unavailable => {}
         }
     }
@@ -305,14 +328,14 @@ fn div_round(a: i128, b: i128) -> i128 {
 
 fn value(m: &Metric, q: &Quantities, e: &Entity) -> String {
     match m.kind {
-        Kind::Count(k) => q[k as usize].to_string(),
-        Kind::Money(k) => two_decimals(q[k as usize]),
+        Kind::Count(k) => q[k].to_string(),
+        Kind::Money(k) => two_decimals(q[k]),
         Kind::Ratio { num, den, mul, div } => {
-            let den = i128::from(q[den as usize]) * i128::from(div);
+            let den = i128::from(q[den]) * i128::from(div);
             if den == 0 {
                 return "0.00".to_string();
             }
-            let hundredths = div_round(i128::from(q[num as usize]) * i128::from(mul), den);
+            let hundredths = div_round(i128::from(q[num]) * i128::from(mul), den);
             two_decimals(i64::try_from(hundredths).unwrap_or(i64::MAX))
         }
         Kind::Attr(a) => attribute(a, e).unwrap_or_else(|| "-".to_string()),
@@ -343,7 +366,7 @@ fn attribute(a: Attr, e: &Entity) -> Option<String> {
         Attr::CampaignBudget => amount(c?.budget),
         Attr::SplitTest => c.map(|_| "CLOSE".to_string())?,
         Attr::CampaignDedicateType => c.map(|_| "UNSET".to_string())?,
-        Attr::RfCampaignType => c.map(|_| "STANDARD".to_string())?,
+        Attr::RfCampaignType => c?.buying.rf_campaign_type().to_string(),
         Attr::AppPromotionType => {
             c?;
             if is_app(e) { "APP_INSTALL" } else { "UNSET" }.to_string()
@@ -386,6 +409,29 @@ fn attribute(a: Attr, e: &Entity) -> Option<String> {
         Attr::CallToAction => ad?.call_to_action.clone(),
         Attr::IsSmartCreative => ad.map(|_| "false".to_string())?,
         Attr::ImageMode => ad?.ad_format.clone(),
+        Attr::AdvertiserName => e.advertiser?.name.clone(),
+        Attr::Currency => e.advertiser?.currency.clone(),
+        Attr::AdgroupDownloadUrl if is_app(e) && g.is_some() => {
+            format!(
+                "https://play.google.com/store/apps/details?id=com.emulator.app{}",
+                app_key()?
+            )
+        }
+        Attr::AdgroupDownloadUrl => return None,
+        Attr::ProfileImage | Attr::AdProfileImage => {
+            let owner = match (a, ad) {
+                (Attr::AdProfileImage, Some(ad)) => ad.ad_id.as_str(),
+                _ => g?.adgroup_id.as_str(),
+            };
+            format!(
+                "https://p16-sign-va.tiktokcdn.com/avatar/{:016x}.jpeg",
+                super::quantity::hash_str(owner)
+            )
+        }
+        Attr::BidSecondaryGoal => g.map(|_| "0.00".to_string())?,
+        Attr::AeoType => g.map(|_| "UNSET".to_string())?,
+        Attr::IsAco => g.map(|_| "false".to_string())?,
+        Attr::AdUrl => ad?.landing_page_url.clone(),
     })
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::catalog::Level;
 use super::query::json;
+use crate::buying::{self, BuyingSet};
 use crate::model::{ApiError, Params};
 
 const MAX_FILTER_IDS: usize = 100;
@@ -33,11 +34,13 @@ pub struct Filters {
     pub campaign_ids: Option<BTreeSet<String>>,
     pub adgroup_ids: Option<BTreeSet<String>>,
     pub ad_ids: Option<BTreeSet<String>>,
+    /// The `buying_type` filter, if sent (see `buying::report_default` for its absence).
+    pub buying_types: Option<BuyingSet>,
 }
 
 /// `filtering`: a JSON array of `{field_name, filter_type, filter_value}` where `filter_value` is
-/// a string holding a JSON array. Supported: the level's `*_status` and `campaign_ids` /
-/// `adgroup_ids` / `ad_ids`, all with `IN`. Other fields are rejected rather than ignored, so a
+/// a string holding a JSON array. Supported: the level's `*_status`, `campaign_ids` /
+/// `adgroup_ids` / `ad_ids` and `buying_type`, all with `IN`. Other fields are rejected rather than ignored, so a
 /// client never mistakes unfiltered rows for filtered ones.
 pub fn filtering(params: &Params, level: Level) -> Result<Filters, ApiError> {
     let mut filters = Filters {
@@ -45,6 +48,7 @@ pub fn filtering(params: &Params, level: Level) -> Result<Filters, ApiError> {
         campaign_ids: None,
         adgroup_ids: None,
         ad_ids: None,
+        buying_types: None,
     };
     let Some(value) = json(params, "filtering")? else {
         return Ok(filters);
@@ -81,6 +85,10 @@ pub fn filtering(params: &Params, level: Level) -> Result<Filters, ApiError> {
             return Err(ApiError::param(format!(
                 "filtering: {name} only supports filter_type IN."
             )));
+        }
+        if name == "buying_type" {
+            filters.buying_types = Some(buying::report_filter(&values)?);
+            continue;
         }
         let entity_level = match name {
             "campaign_status" | "campaign_ids" => Level::Campaign,

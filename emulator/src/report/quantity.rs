@@ -59,15 +59,24 @@ pub enum Q {
     CompletePaymentValueCents,
 }
 
-pub const NQ: usize = Q::CompletePaymentValueCents as usize + 1;
+/// The core quantities, one per [`Q`].
+pub const BASE_NQ: usize = Q::CompletePaymentValueCents as usize + 1;
+/// Core quantities and the event slots after them (see `events`).
+pub const NQ: usize = BASE_NQ + super::events::SLOTS;
 const FIRST_LATE: usize = Q::Conversion as usize;
 
-/// One value per [`Q`], indexed by `q as usize`.
+/// Whether a slot's value arrives late: the core conversion family and the conversion events.
+pub fn is_late(slot: usize) -> bool {
+    (FIRST_LATE..BASE_NQ).contains(&slot) || super::events::layout().late(slot)
+}
+
+/// One value per [`Q`], indexed by `q as usize`, then the event slots.
 pub type Quantities = [i64; NQ];
 
-pub fn add(into: &mut Quantities, from: &Quantities) {
-    for (a, b) in into.iter_mut().zip(from) {
-        *a += b;
+/// Adds only the `slots` a request reads.
+pub fn add_slots(into: &mut Quantities, from: &Quantities, slots: &[usize]) {
+    for &k in slots {
+        into[k] += from[k];
     }
 }
 
@@ -116,7 +125,7 @@ impl Stream {
         lo + (hi - lo) * self.unit()
     }
     /// `x` rounded down or up at random, unbiased: small rates still yield whole events.
-    fn round(&mut self, x: f64) -> i64 {
+    pub(super) fn round(&mut self, x: f64) -> i64 {
         (x + self.unit()).floor().max(0.0) as i64
     }
     /// `x × lo..hi`, rounded at random.
@@ -125,7 +134,7 @@ impl Stream {
         self.round(x * share)
     }
     /// A random share `lo..hi` of `of`, rounded down, so it never exceeds `of` when `hi <= 1`.
-    fn part(&mut self, of: i64, lo: f64, hi: f64) -> i64 {
+    pub(super) fn part(&mut self, of: i64, lo: f64, hi: f64) -> i64 {
         ((of as f64) * self.between(lo, hi)).floor().max(0.0) as i64
     }
 }
@@ -135,6 +144,7 @@ const TAG_DELIVERY: u64 = 0;
 const TAG_VALUES: u64 = 1;
 pub const TAG_BREAKDOWN: u64 = 2;
 const TAG_LATE: u64 = 3;
+pub const TAG_EVENTS: u64 = 4;
 const TAGS: u64 = 8;
 
 pub fn hour_key(hour: i64, tag: u64) -> u64 {
@@ -338,8 +348,9 @@ impl Lateness {
         }
     }
 
-    /// Replaces the final late-family values of the ad's `hour` with what is visible at `now`.
-    pub fn observe(&self, ad_key: u64, hour: i64, q: &mut Quantities) {
+    /// Replaces the final values of the late `slots` (see [`is_late`]) of the ad's `hour` with
+    /// what is visible at `now`.
+    pub fn observe(&self, ad_key: u64, hour: i64, q: &mut Quantities, slots: &[usize]) {
         let l = i128::from(self.window_hours);
         // `now_hour - hour` is 1 for the hour that has just ended.
         let x = i128::from(self.now_hour - hour - 1).clamp(0, l);
@@ -349,8 +360,8 @@ impl Lateness {
         let num = x * (2 * l - x);
         let den = l * l;
         let u = i128::from(hash(ad_key, hour_key(hour, TAG_LATE)) % (den as u64));
-        for v in &mut q[FIRST_LATE..] {
-            *v = ((i128::from(*v) * num + u) / den) as i64;
+        for &k in slots {
+            q[k] = ((i128::from(q[k]) * num + u) / den) as i64;
         }
     }
 }

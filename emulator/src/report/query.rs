@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::audience::Breakdown;
 use super::catalog::{self, Level, Metric};
+use super::dimensions;
 use super::filter::{self, StatusFilter};
+use crate::buying::{self, BuyingSet};
 use crate::model::{ApiError, Params, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +40,9 @@ pub struct Query {
     pub time: TimeDim,
     /// Canonical order.
     pub breakdowns: Vec<Breakdown>,
+    /// AUDIENCE reports: minutes after an hour ends before its breakdown data exists (applied
+    /// when `ReportSettings::audience_latency` is on); 0 for BASIC.
+    pub latency_minutes: i64,
     pub range: Range,
     /// Distinct, in request order.
     pub metrics: Vec<&'static Metric>,
@@ -45,6 +50,8 @@ pub struct Query {
     pub campaign_ids: Option<BTreeSet<String>>,
     pub adgroup_ids: Option<BTreeSet<String>>,
     pub ad_ids: Option<BTreeSet<String>>,
+    /// The buying types whose campaigns the report covers, default applied.
+    pub buying: BuyingSet,
     pub page: u64,
     pub page_size: u64,
     pub total_metrics: bool,
@@ -61,7 +68,7 @@ impl Query {
 }
 
 pub enum Parsed {
-    Data(Query),
+    Data(Box<Query>),
     /// A valid request for a report type or service the emulator has no data for.
     Empty {
         page: u64,
@@ -189,16 +196,21 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
     } else {
         dates(params, dims.time)?
     };
-    let metrics = metrics(params, audience, level, lifetime)?;
+    let metrics = metrics(params, audience, &dims.breakdowns, level, lifetime)?;
     let filters = filter::filtering(params, level)?;
     let (page, page_size) = paging(params)?;
-    Ok(Parsed::Data(Query {
+    Ok(Parsed::Data(Box::new(Query {
         advertisers,
         multi,
         utc: multi && boolean(params, "multi_adv_report_in_utc_time")?,
         level,
         id_dim: dims.id,
         time: dims.time,
+        latency_minutes: if audience {
+            dimensions::latency_minutes(&dims.breakdowns)
+        } else {
+            0
+        },
         breakdowns: dims.breakdowns,
         range,
         metrics,
@@ -206,10 +218,13 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
         campaign_ids: filters.campaign_ids,
         adgroup_ids: filters.adgroup_ids,
         ad_ids: filters.ad_ids,
+        buying: filters
+            .buying_types
+            .unwrap_or_else(|| buying::report_default(level == Level::Advertiser)),
         page,
         page_size,
         total_metrics: boolean(params, "enable_total_metrics")?,
-    }))
+    })))
 }
 
 /// `advertiser_ids` (up to 5) wins over `advertiser_id`, as TikTok documents.
@@ -321,11 +336,15 @@ fn dimensions(params: &Params, audience: bool, level: Level) -> Result<Dims, Api
         )));
     }
     if audience && dims.breakdowns.is_empty() {
-        return Err(ApiError::param(
-            "dimensions: AUDIENCE reports need an audience dimension (age, gender, country_code, platform, province_id).",
-        ));
+        return Err(ApiError::param(format!(
+            "dimensions: AUDIENCE reports need an audience dimension ({}).",
+            dimensions::names()
+        )));
     }
     dims.breakdowns.sort();
+    if audience {
+        dimensions::validate_audience(&dims.breakdowns, dims.time, level)?;
+    }
     Ok(dims)
 }
 
@@ -366,9 +385,17 @@ fn dates(params: &Params, time: TimeDim) -> Result<Range, ApiError> {
 fn metrics(
     params: &Params,
     audience: bool,
+    breakdowns: &[Breakdown],
     level: Level,
     lifetime: bool,
 ) -> Result<Vec<&'static Metric>, ApiError> {
+    let allowed = |m: &Metric| {
+        if audience {
+            dimensions::audience_metric_allowed(breakdowns, m, level, lifetime)
+        } else {
+            catalog::allowed(m, false, level, lifetime)
+        }
+    };
     let names = string_list(params, "metrics")?
         .unwrap_or_else(|| vec!["spend".to_string(), "impressions".to_string()]);
     if names.is_empty() {
@@ -377,7 +404,7 @@ fn metrics(
     let mut valid: Vec<&'static Metric> = Vec::new();
     let mut invalid: Vec<&str> = Vec::new();
     for name in &names {
-        match catalog::lookup(name).filter(|m| catalog::allowed(m, audience, level, lifetime)) {
+        match catalog::lookup(name).filter(|m| allowed(m)) {
             Some(m) if !valid.contains(&m) => valid.push(m),
             Some(_) => {}
             None if !invalid.contains(&name.as_str()) => invalid.push(name),

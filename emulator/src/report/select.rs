@@ -16,6 +16,8 @@ use crate::model::{Ad, AdGroup, Advertiser, Campaign, World};
 /// set, and none when the request has no ID dimension (a row then spans many entities).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Entity<'w> {
+    /// Set on every row: each row belongs to one advertiser.
+    pub advertiser: Option<&'w Advertiser>,
     pub campaign: Option<&'w Campaign>,
     pub adgroup: Option<&'w AdGroup>,
     pub ad: Option<&'w Ad>,
@@ -94,22 +96,30 @@ fn select_advertiser<'w>(
     index: usize,
 ) -> (AdvertiserData<'w>, Vec<Group<'w>>, u64) {
     let adv_id = advertiser.advertiser_id.as_str();
-    let campaigns: HashMap<&str, &Campaign> = world
+    // Campaigns of the buying types the report covers, and the ad groups and ads under them
+    // (an orphan, whose campaign is unknown, counts as auction).
+    let every_campaign: HashMap<&str, &Campaign> = world
         .campaigns
         .iter()
         .filter(|c| c.advertiser_id == adv_id)
         .map(|c| (c.campaign_id.as_str(), c))
         .collect();
+    let covered = |campaign_id: &str| q.buying.admits(every_campaign.get(campaign_id).copied());
+    let campaigns: HashMap<&str, &Campaign> = every_campaign
+        .iter()
+        .filter(|(id, _)| covered(id))
+        .map(|(id, c)| (*id, *c))
+        .collect();
     let adgroups: HashMap<&str, &AdGroup> = world
         .adgroups
         .iter()
-        .filter(|g| g.advertiser_id == adv_id)
+        .filter(|g| g.advertiser_id == adv_id && covered(&g.campaign_id))
         .map(|g| (g.adgroup_id.as_str(), g))
         .collect();
     let ads: Vec<&Ad> = world
         .ads
         .iter()
-        .filter(|a| a.advertiser_id == adv_id)
+        .filter(|a| a.advertiser_id == adv_id && covered(&a.campaign_id))
         .collect();
     let campaign_of = |id: &str| campaigns.get(id).copied();
     let adgroup_of = |id: &str| adgroups.get(id).copied();
@@ -136,9 +146,13 @@ fn select_advertiser<'w>(
             && wanted(&q.ad_ids, &a.ad_id)
     };
 
+    let own = Entity {
+        advertiser: Some(advertiser),
+        ..Entity::default()
+    };
     // (id, entity, members as indices into `ads`)
     let mut entities: Vec<(&'w str, Entity<'w>, Vec<usize>)> = match q.level {
-        Level::Advertiser => vec![(adv_id, Entity::default(), (0..ads.len()).collect())],
+        Level::Advertiser => vec![(adv_id, own, (0..ads.len()).collect())],
         Level::Campaign => {
             let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, a) in ads.iter().enumerate() {
@@ -153,7 +167,7 @@ fn select_advertiser<'w>(
                 .map(|c| {
                     let entity = Entity {
                         campaign: Some(c),
-                        ..Entity::default()
+                        ..own
                     };
                     (
                         c.campaign_id.as_str(),
@@ -179,7 +193,7 @@ fn select_advertiser<'w>(
                     let entity = Entity {
                         campaign: campaign_of(&g.campaign_id),
                         adgroup: Some(g),
-                        ad: None,
+                        ..own
                     };
                     (
                         g.adgroup_id.as_str(),
@@ -195,6 +209,7 @@ fn select_advertiser<'w>(
             .filter(|(_, a)| q.status.admits(deleted(ad_deleted_at(a), now)) && ad_matches(a))
             .map(|(i, a)| {
                 let entity = Entity {
+                    advertiser: Some(advertiser),
                     campaign: campaign_of(&a.campaign_id),
                     adgroup: adgroup_of(&a.adgroup_id),
                     ad: Some(a),
@@ -243,7 +258,7 @@ fn select_advertiser<'w>(
         groups.push(Group {
             advertiser: index,
             id: None,
-            entity: Entity::default(),
+            entity: own,
             members,
         });
     }

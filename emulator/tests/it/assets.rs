@@ -1,4 +1,4 @@
-//! Creative assets, audiences, pixels, spark ads and pixel statistics.
+//! Creative assets, audiences, pixels and spark ads.
 
 use std::collections::BTreeSet;
 
@@ -170,104 +170,6 @@ fn other_assets_answer_under_their_keys() {
         api.err(
             "pixel/list/",
             &[("advertiser_id", &adv), ("order_by", "RANDOM")]
-        )
-        .0,
-        40002
-    );
-}
-
-#[test]
-fn pixel_event_stats_cover_the_pixels_of_the_advertiser() {
-    let api = Api::default();
-    let world = api.emu.world();
-    let adv = api.adv(0);
-    let pixels: Vec<&str> = world
-        .pixels
-        .iter()
-        .filter(|p| p.advertiser_id == adv)
-        .map(|p| p.id.as_str())
-        .collect();
-    let range = "{\"start_date\": \"2026-11-01\", \"end_date\": \"2026-11-10\"}";
-    let data = api.ok(
-        "pixel/event/stats/",
-        &[("advertiser_id", &adv), ("date_range", range)],
-    );
-    let rows = data["list"].as_array().unwrap();
-    let got: BTreeSet<&str> = rows
-        .iter()
-        .map(|r| r["pixel_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, pixels.iter().copied().collect());
-    // (pixel_id, event_type) is unique, and counts add up.
-    let keys: BTreeSet<(String, String)> = rows
-        .iter()
-        .map(|r| (r["pixel_id"].to_string(), r["event_type"].to_string()))
-        .collect();
-    assert_eq!(keys.len(), rows.len());
-    assert!(rows.iter().all(|r| r["total_count"].as_u64()
-        == Some(r["browser_count"].as_u64().unwrap() + r["server_count"].as_u64().unwrap())));
-    // A bare pixel id (Airbyte) and a JSON list both work.
-    let one = api.ok(
-        "pixel/event/stats/",
-        &[
-            ("advertiser_id", &adv),
-            ("date_range", range),
-            ("pixel_ids", pixels[0]),
-        ],
-    );
-    assert!(one["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["pixel_id"] == pixels[0]));
-    let list = format!("[\"{}\"]", pixels[0]);
-    assert_eq!(
-        api.ok(
-            "pixel/event/stats/",
-            &[
-                ("advertiser_id", &adv),
-                ("date_range", range),
-                ("pixel_ids", &list)
-            ]
-        ),
-        one
-    );
-    // Airbyte's unquoted dates are not JSON; a pixel of another advertiser is refused.
-    let bad = "{\"start_date\":2026-12-24,\"end_date\":2026-11-25}";
-    assert_eq!(
-        api.err(
-            "pixel/event/stats/",
-            &[("advertiser_id", &adv), ("date_range", bad)]
-        )
-        .0,
-        40002
-    );
-    assert_eq!(
-        api.err("pixel/event/stats/", &[("advertiser_id", &adv)]).0,
-        40002
-    );
-    let reversed = "{\"start_date\": \"2026-11-10\", \"end_date\": \"2026-11-01\"}";
-    assert_eq!(
-        api.err(
-            "pixel/event/stats/",
-            &[("advertiser_id", &adv), ("date_range", reversed)]
-        )
-        .0,
-        40002
-    );
-    let other = world
-        .pixels
-        .iter()
-        .find(|p| p.advertiser_id != adv)
-        .unwrap();
-    assert_eq!(
-        api.err(
-            "pixel/event/stats/",
-            &[
-                ("advertiser_id", &adv),
-                ("date_range", range),
-                ("pixel_ids", &other.id)
-            ]
         )
         .0,
         40002

@@ -59,13 +59,15 @@ fn entity_times_nest_inside_the_history_window() {
         advertisers: 6,
         campaigns_per_advertiser: 5,
         history_days: 30,
+        reservation_campaigns_per_advertiser: 3,
         ..EmulatorConfig::default()
     };
     let w = generate(&cfg);
     let start = cfg.now - Duration::days(30);
-    assert_eq!(w.campaigns.len(), 30);
-    assert_eq!(w.adgroups.len(), 60);
-    assert_eq!(w.ads.len(), 120);
+    // 5 auction and 3 reservation campaigns per advertiser, 2 ad groups each, 2 ads each.
+    assert_eq!(w.campaigns.len(), 48);
+    assert_eq!(w.adgroups.len(), 96);
+    assert_eq!(w.ads.len(), 192);
     for c in &w.campaigns {
         assert!(c.create_time >= start && c.create_time <= cfg.now);
         assert!(c.modify_time >= c.create_time && c.modify_time <= cfg.now);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::Value;
+use tiktok_emulator::buying::Buying;
 use tiktok_emulator::model::{Ad, AdGroup, Advertiser, ApiError, Campaign, Params, World};
 use tiktok_emulator::report::{self, ReportRow, ReportSettings};
 
@@ -26,6 +27,7 @@ pub fn settings(seed: u64) -> ReportSettings {
         late_conversion_days: 7,
         query_too_large_threshold: None,
         ads_cap: None,
+        audience_latency: false,
     }
 }
 
@@ -58,6 +60,7 @@ pub fn campaign(adv: &str, id: &str, created: DateTime<Utc>) -> Campaign {
         create_time: created,
         modify_time: created,
         deleted_at: None,
+        buying: Buying::Auction,
     }
 }
 

@@ -16,7 +16,7 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
 
 /// Which entity level a status filter is checked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Campaign,
     AdGroup,
     Ad,
@@ -47,14 +47,14 @@ const PRIMARY: &[&str] = &[
 ];
 
 /// `primary_status` / `secondary_status` of `filtering`. Without either, deleted entities are hidden.
-struct StatusFilter {
+pub(crate) struct StatusFilter {
     primary: Option<String>,
     secondary: Option<String>,
     kind: Kind,
 }
 
 impl StatusFilter {
-    fn parse(f: &Map<String, Value>, kind: Kind) -> Result<StatusFilter, ApiError> {
+    pub(crate) fn parse(f: &Map<String, Value>, kind: Kind) -> Result<StatusFilter, ApiError> {
         let primary = filter_str(f, "primary_status")?.map(str::to_string);
         if let Some(p) = &primary {
             if !PRIMARY.contains(&p.as_str()) {
@@ -80,7 +80,7 @@ impl StatusFilter {
         })
     }
 
-    fn matches(&self, deleted: bool, secondary: &str) -> bool {
+    pub(crate) fn matches(&self, deleted: bool, secondary: &str) -> bool {
         let primary_ok = match self.primary.as_deref() {
             None => self.secondary.is_some() || !deleted,
             Some("STATUS_ALL") => true,
@@ -149,7 +149,7 @@ pub fn ad_secondary(a: &Ad, g: Option<&AdGroup>, c: Option<&Campaign>) -> &'stat
     }
 }
 
-fn is_deleted_status(s: &str) -> bool {
+pub(crate) fn is_deleted_status(s: &str) -> bool {
     s.ends_with("_DELETE")
 }
 
@@ -225,12 +225,12 @@ impl Common {
     }
 }
 
-fn id_filter(ids: &Option<Vec<String>>, id: &str) -> bool {
+pub(crate) fn id_filter(ids: &Option<Vec<String>>, id: &str) -> bool {
     ids.as_ref().is_none_or(|ids| ids.iter().any(|x| x == id))
 }
 
 /// Numeric id order, newest (largest) first, as TikTok sorts by default.
-fn id_desc(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn id_desc(a: &str, b: &str) -> std::cmp::Ordering {
     (b.len(), b).cmp(&(a.len(), a))
 }
 
@@ -265,18 +265,46 @@ pub struct Request<'a> {
     pub sandbox: bool,
 }
 
+/// `filtering.campaign_automation_type`: keeps the entities of campaigns of that type.
+struct Automation<'a> {
+    world: &'a World,
+    wanted: Option<String>,
+}
+
+impl<'a> Automation<'a> {
+    fn parse(f: &Map<String, Value>, world: &'a World) -> Result<Self, ApiError> {
+        let wanted = filter_str(f, "campaign_automation_type")?
+            .map(|v| {
+                crate::smart_plus::parse_automation_type(v, "filtering.campaign_automation_type")
+            })
+            .transpose()?;
+        Ok(Automation { world, wanted })
+    }
+
+    fn admits(&self, campaign_id: &str) -> bool {
+        self.wanted
+            .as_deref()
+            .is_none_or(|w| self.world.smart_plus.automation_type(campaign_id) == w)
+    }
+
+    fn of(&self, campaign_id: &str) -> Value {
+        json!(self.world.smart_plus.automation_type(campaign_id))
+    }
+}
+
 pub fn campaign_get(r: &Request) -> Result<Value, ApiError> {
     let f = params::filtering(r.params)?;
     let page = params::page(r.params, 10, 1000)?;
     let sel = FieldSelection::parse(r.params)?;
     let common = Common::parse(&f, Kind::Campaign, "campaign_name")?;
     let ids = filter_ids(&f, "campaign_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
     let mut hits: Vec<&Campaign> = r
         .world
         .campaigns
         .iter()
         .filter(|c| c.advertiser_id == r.advertiser_id)
-        .filter(|c| id_filter(&ids, &c.campaign_id))
+        .filter(|c| id_filter(&ids, &c.campaign_id) && automation.admits(&c.campaign_id))
         .filter(|c| {
             common.matches(
                 &c.campaign_name,
@@ -290,7 +318,14 @@ pub fn campaign_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|c| sel.apply(render_campaign(c, r.sandbox)))
+        .map(|c| {
+            let mut m = render_campaign(c, r.sandbox);
+            m.insert(
+                "campaign_automation_type".into(),
+                automation.of(&c.campaign_id),
+            );
+            sel.apply(m)
+        })
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }
@@ -303,12 +338,13 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
     let page = params::page(r.params, 10, if common.top_view { 100 } else { 1000 })?;
     let campaign_ids = filter_ids(&f, "campaign_ids", 100)?;
     let adgroup_ids = filter_ids(&f, "adgroup_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
     let look = Lookup::new(r.world, r.advertiser_id);
     let mut hits: Vec<(&AdGroup, Option<&Campaign>)> = r
         .world
         .adgroups
         .iter()
-        .filter(|g| g.advertiser_id == r.advertiser_id)
+        .filter(|g| g.advertiser_id == r.advertiser_id && automation.admits(&g.campaign_id))
         .filter(|g| {
             id_filter(&campaign_ids, &g.campaign_id) && id_filter(&adgroup_ids, &g.adgroup_id)
         })
@@ -327,7 +363,14 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|(g, c)| sel.apply(render_adgroup(r.world, g, c)))
+        .map(|(g, c)| {
+            let mut m = render_adgroup(r.world, g, c);
+            m.insert(
+                "campaign_automation_type".into(),
+                automation.of(&g.campaign_id),
+            );
+            sel.apply(m)
+        })
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }
@@ -340,6 +383,8 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
     let campaign_ids = filter_ids(&f, "campaign_ids", 100)?;
     let adgroup_ids = filter_ids(&f, "adgroup_ids", 100)?;
     let ad_ids = filter_ids(&f, "ad_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
+    let smart_plus = r.world.smart_plus.ads_by_creative();
     let modified_after = filter_str(&f, "modified_after")?
         .map(|s| params::parse_time(s, "filtering.modified_after"))
         .transpose()?;
@@ -348,7 +393,7 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
         .world
         .ads
         .iter()
-        .filter(|a| a.advertiser_id == r.advertiser_id)
+        .filter(|a| a.advertiser_id == r.advertiser_id && automation.admits(&a.campaign_id))
         .filter(|a| {
             id_filter(&campaign_ids, &a.campaign_id)
                 && id_filter(&adgroup_ids, &a.adgroup_id)
@@ -376,7 +421,17 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|(a, g, c)| sel.apply(render_ad(r.world, a, g, c)))
+        .map(|(a, g, c)| {
+            // Smart+ creatives say which Smart+ ad they belong to (smart_plus module comment).
+            let mut m = render_ad(r.world, a, g, c);
+            m.insert(
+                "smart_plus_ad_id".into(),
+                json!(smart_plus
+                    .get(a.ad_id.as_str())
+                    .map(|s| &s.smart_plus_ad_id)),
+            );
+            sel.apply(m)
+        })
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }

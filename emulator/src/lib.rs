@@ -12,18 +12,23 @@
 
 pub mod model;
 pub mod report;
+pub mod report_tasks;
+pub mod smart_plus;
 
 pub mod assets;
 pub mod auth;
 pub mod bench;
+pub mod business_center;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod emulator;
 pub mod entities;
+pub mod extended_api;
 pub mod faults;
 pub mod generate;
+pub mod gmv_max;
 pub mod limits;
 pub mod log;
 pub mod mutate;
@@ -34,7 +39,7 @@ pub mod server;
 pub mod state;
 pub mod sync;
 
-pub use crate::config::{ClockMode, EmulatorConfig, Faults, Latency, Level};
+pub use crate::config::{ClockMode, EmulatorConfig, ExtendedConfig, Faults, Latency, Level};
 pub use crate::emulator::Emulator;
 pub use crate::log::LoggedRequest;
 pub use crate::model::*;

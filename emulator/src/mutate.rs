@@ -9,7 +9,7 @@ use crate::model::World;
 use crate::rng::Rng;
 
 /// Deterministic choice of `n` of `candidates` (all of them if there are fewer).
-fn choose(mut candidates: Vec<String>, n: usize, rng: &mut Rng) -> Vec<String> {
+pub(crate) fn choose(mut candidates: Vec<String>, n: usize, rng: &mut Rng) -> Vec<String> {
     candidates.sort();
     let mut chosen = Vec::new();
     while chosen.len() < n && !candidates.is_empty() {
@@ -43,7 +43,7 @@ fn live_ids(world: &World, adv: &str, level: Level) -> Vec<String> {
 }
 
 /// "Name · rev 2" → "Name · rev 3": a visible field change on every modification.
-fn next_revision(name: &str) -> String {
+pub(crate) fn next_revision(name: &str) -> String {
     const MARK: &str = " · rev ";
     match name.rsplit_once(MARK) {
         Some((base, n)) if n.parse::<u32>().is_ok() => {
@@ -197,7 +197,7 @@ pub fn add(
                     .map(|v| v.id.clone())
                     .collect();
                 let mut ids = IdSpace::of(world);
-                let a = new_ad(&mut ids, rng, &g, &t, &videos, &images, false);
+                let a = new_ad(&mut ids, rng, &g, &t, &videos, &images);
                 let id = a.ad_id.clone();
                 world.ads.push(a);
                 id

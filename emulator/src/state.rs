@@ -40,6 +40,8 @@ pub struct Shared {
     pub limiter: Mutex<Limiter>,
     /// Number of mutations so far: seeds which entities a mutation picks.
     mutations: AtomicU64,
+    /// Smart+, GMV Max, Business Center and report tasks.
+    pub extended: crate::extended_api::ExtendedState,
 }
 
 impl Shared {
@@ -71,6 +73,7 @@ impl Shared {
             faults: Mutex::new(FaultState::new(cfg.faults.clone())),
             limiter: Mutex::new(Limiter::default()),
             mutations: AtomicU64::new(0),
+            extended: crate::extended_api::ExtendedState::new(&cfg.extended),
         }
     }
 
@@ -117,8 +120,22 @@ impl Shared {
 
     pub fn add_advertiser(&self, name: &str, timezone: &str) -> String {
         let (seed, shape) = (self.seed, self.shape);
-        let id =
-            self.mutate(|w, now| generate::add_advertiser(w, seed, shape, name, timezone, now));
+        let extended = &self.extended.config;
+        let id = self.mutate(|w, now| {
+            let id = generate::add_advertiser(w, seed, shape, name, timezone, now);
+            let mut ids = generate::IdSpace::of(w);
+            crate::extended_api::grow_advertiser(
+                w,
+                &mut ids,
+                seed,
+                extended,
+                &id,
+                now,
+                shape.history_days,
+            );
+            crate::extended_api::grow_business(w, seed, extended, now);
+            id
+        });
         lock(&self.auth).grant_main(&id);
         id
     }

@@ -75,6 +75,10 @@ pub enum Attr {
     CallToAction,
     IsSmartCreative,
     ImageMode,
+    /// `MANUAL` / `UPGRADED_SMART_PLUS`, or `UPGRADED_SMART_PLUS_CREATIVE` on creative rows.
+    CampaignAutomationType,
+    /// The Smart+ ad of a creative, or the ad itself for a manual ad.
+    AdIdV2,
 }
 
 impl Attr {
@@ -83,10 +87,16 @@ impl Attr {
     pub fn level(self) -> Level {
         use Attr::*;
         match self {
-            CampaignName | CampaignId | ObjectiveType | CampaignBudget | SplitTest
-            | CampaignDedicateType | RfCampaignType | AppPromotionType | OptStatus => {
-                Level::Campaign
-            }
+            CampaignName
+            | CampaignId
+            | ObjectiveType
+            | CampaignBudget
+            | SplitTest
+            | CampaignDedicateType
+            | RfCampaignType
+            | AppPromotionType
+            | OptStatus
+            | CampaignAutomationType => Level::Campaign,
             AdgroupName
             | AdgroupId
             | PlacementType
@@ -100,7 +110,7 @@ impl Attr {
             | BidStrategy
             | BillingEvent
             | SmartTarget => Level::AdGroup,
-            AdName | AdText | CallToAction | IsSmartCreative | ImageMode => Level::Ad,
+            AdName | AdText | CallToAction | IsSmartCreative | ImageMode | AdIdV2 => Level::Ad,
         }
     }
 }
@@ -433,6 +443,12 @@ pub static METRICS: &[Metric] = &[
     m("call_to_action", attr(Attr::CallToAction), ALL),
     m("is_smart_creative", attr(Attr::IsSmartCreative), ALL),
     m("image_mode", attr(Attr::ImageMode), ALL),
+    m(
+        "campaign_automation_type",
+        attr(Attr::CampaignAutomationType),
+        ALL,
+    ),
+    m("ad_id_v2", attr(Attr::AdIdV2), ALL),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Metric> {

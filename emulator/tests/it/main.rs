@@ -13,3 +13,4 @@ mod limits;
 mod mutations;
 mod paging;
 mod shapes;
+mod smart_plus;

@@ -202,10 +202,11 @@ fn added_advertiser_is_reachable_with_its_own_tree() {
             "campaign/get/",
             &id,
             "campaign_id",
-            "{\"primary_status\": \"STATUS_ALL\"}"
+            "{\"primary_status\": \"STATUS_ALL\", \"campaign_automation_type\": \"MANUAL\"}"
         )
         .len(),
-        3
+        3,
+        "the configured manual campaigns (the Smart+ one is counted apart)"
     );
     assert!(
         !api.ok("file/image/ad/search/", &[("advertiser_id", &id)])["list"]

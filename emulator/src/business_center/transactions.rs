@@ -78,6 +78,15 @@ pub fn from_local(bc: &BusinessCenter, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
+/// Who pays: an account (slot = its index in the world) or the BC itself.
+struct Payer {
+    slot: usize,
+    account: Option<(String, String)>,
+    /// No transactions before the account or BC existed.
+    since: DateTime<Utc>,
+    currency: String,
+}
+
 /// Every transaction of `bc` at `level` in `[from, to]` (both included) that exists at `now`,
 /// newest first.
 pub fn list(
@@ -100,10 +109,14 @@ pub fn list(
     if to < from {
         return out;
     }
-    // (slot, account, earliest instant)
-    let payers: Vec<(usize, Option<(String, String)>, DateTime<Utc>, String)> = match level {
+    let payers: Vec<Payer> = match level {
         TxLevel::PaymentPortfolio => Vec::new(),
-        TxLevel::Bc => vec![(BC_SLOT, None, bc.create_time, bc.currency.clone())],
+        TxLevel::Bc => vec![Payer {
+            slot: BC_SLOT,
+            account: None,
+            since: bc.create_time,
+            currency: bc.currency.clone(),
+        }],
         TxLevel::Advertiser => world
             .advertisers
             .iter()
@@ -114,19 +127,23 @@ pub fn list(
                     .accounts_of(&bc.bc_id)
                     .any(|x| x.advertiser_id == a.advertiser_id && x.administered)
             })
-            .map(|(i, a)| {
-                (
-                    i,
-                    Some((a.advertiser_id.clone(), a.name.clone())),
-                    a.create_time,
-                    a.currency.clone(),
-                )
+            .map(|(i, a)| Payer {
+                slot: i,
+                account: Some((a.advertiser_id.clone(), a.name.clone())),
+                since: a.create_time,
+                currency: a.currency.clone(),
             })
             .collect(),
     };
     let first_day = from.timestamp().div_euclid(SECS_PER_DAY);
     let last_day = to.timestamp().div_euclid(SECS_PER_DAY);
-    for (slot, account, since, currency) in &payers {
+    for Payer {
+        slot,
+        account,
+        since,
+        currency,
+    } in &payers
+    {
         let key = hash(&[seed, 0x7A, hash_str(&bc.bc_id), *slot as u64]);
         for day in first_day..=last_day {
             let h = hash(&[key, day as u64]);
@@ -149,7 +166,7 @@ pub fn list(
                 }
                 let (transaction_type, amount_type) = TYPES[(hk >> 20) as usize % TYPES.len()];
                 let subtotal_cents = 5_000 + ((hk >> 28) % 495_000) as i64;
-                let taxed = (hk >> 50) % 3 == 0;
+                let taxed = (hk >> 50).is_multiple_of(3);
                 let tax_cents = if taxed { subtotal_cents * 7 / 100 } else { 0 };
                 out.push(Transaction {
                     transaction_id: format!(
@@ -163,7 +180,7 @@ pub fn list(
                     currency: currency.clone(),
                     transaction_type,
                     amount_type,
-                    billing_type: if (hk >> 40) % 4 == 0 {
+                    billing_type: if (hk >> 40).is_multiple_of(4) {
                         "CREDIT"
                     } else {
                         "CASH"

@@ -67,7 +67,7 @@ impl Query {
 }
 
 pub enum Parsed {
-    Data(Query),
+    Data(Box<Query>),
     /// A valid request for a report type or service the emulator has no data for.
     Empty {
         page: u64,
@@ -255,7 +255,7 @@ pub fn parse_for(world: &World, params: &Params, mode: Mode) -> Result<Parsed, A
         ));
     }
     let (page, page_size) = if task { (1, 1) } else { paging(params)? };
-    Ok(Parsed::Data(Query {
+    Ok(Parsed::Data(Box::new(Query {
         advertisers,
         multi,
         utc: multi && boolean(params, "multi_adv_report_in_utc_time")?,
@@ -275,7 +275,7 @@ pub fn parse_for(world: &World, params: &Params, mode: Mode) -> Result<Parsed, A
         page,
         page_size,
         total_metrics: boolean(params, "enable_total_metrics")?,
-    }))
+    })))
 }
 
 /// `advertiser_ids` (up to 5) wins over `advertiser_id`, as TikTok documents.

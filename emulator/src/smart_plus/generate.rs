@@ -10,33 +10,42 @@ use crate::generate::{new_ad, new_adgroup, new_campaign, times, EntityTimes, IdS
 use crate::model::World;
 use crate::rng::{hash, hash_str, Rng};
 
-/// Objective, sales destination, app promotion type, optimization goal and event, promotion
-/// type: the Smart+ campaign kinds the reference lists.
-const KINDS: &[(&str, Option<&str>, Option<&str>, &str, Option<&str>, &str)] = &[
-    (
-        "WEB_CONVERSIONS",
-        Some("WEBSITE"),
-        None,
-        "CONVERT",
-        Some("SHOPPING"),
-        "WEBSITE",
-    ),
-    (
-        "APP_PROMOTION",
-        None,
-        Some("APP_INSTALL"),
-        "INSTALL",
-        None,
-        "APP_ANDROID",
-    ),
-    (
-        "LEAD_GENERATION",
-        None,
-        None,
-        "LEAD_GENERATION",
-        Some("FORM"),
-        "LEAD_GENERATION",
-    ),
+/// A Smart+ campaign kind the reference lists, with the settings that go with it.
+#[derive(Clone, Copy)]
+struct Kind {
+    objective: &'static str,
+    sales_destination: Option<&'static str>,
+    app_promotion_type: Option<&'static str>,
+    optimization_goal: &'static str,
+    optimization_event: Option<&'static str>,
+    promotion_type: &'static str,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        objective: "WEB_CONVERSIONS",
+        sales_destination: Some("WEBSITE"),
+        app_promotion_type: None,
+        optimization_goal: "CONVERT",
+        optimization_event: Some("SHOPPING"),
+        promotion_type: "WEBSITE",
+    },
+    Kind {
+        objective: "APP_PROMOTION",
+        sales_destination: None,
+        app_promotion_type: Some("APP_INSTALL"),
+        optimization_goal: "INSTALL",
+        optimization_event: None,
+        promotion_type: "APP_ANDROID",
+    },
+    Kind {
+        objective: "LEAD_GENERATION",
+        sales_destination: None,
+        app_promotion_type: None,
+        optimization_goal: "LEAD_GENERATION",
+        optimization_event: Some("FORM"),
+        promotion_type: "LEAD_GENERATION",
+    },
 ];
 const TEXTS: &[&str] = &[
     "Everything you need, picked for you",
@@ -130,10 +139,10 @@ pub fn add_campaign(
 ) -> crate::model::Campaign {
     let kind = *rng.pick(KINDS);
     let mut campaign = new_campaign(ids, rng, adv_id, t, index);
-    campaign.objective_type = kind.0.to_string();
+    campaign.objective_type = kind.objective.to_string();
     campaign.campaign_name = format!(
         "Smart+ {} {}{}",
-        kind.0.to_lowercase().replace('_', " "),
+        kind.objective.to_lowercase().replace('_', " "),
         t.create.format("%Y%m%d"),
         if index > 0 {
             format!(" #{index}")
@@ -148,11 +157,11 @@ pub fn add_campaign(
     let multiple = rng.chance(0.5);
     world.smart_plus.campaigns.push(SmartPlusCampaign {
         campaign_id: campaign.campaign_id.clone(),
-        sales_destination: kind.1.map(str::to_string),
-        app_promotion_type: kind.2.map(str::to_string),
+        sales_destination: kind.sales_destination.map(str::to_string),
+        app_promotion_type: kind.app_promotion_type.map(str::to_string),
         adgroup_mode: if multiple { "MULTIPLE" } else { "SINGLE" }.to_string(),
         budget_optimize_on: campaign.budget_mode == "BUDGET_MODE_DYNAMIC_DAILY_BUDGET",
-        catalog_enabled: kind.0 == "WEB_CONVERSIONS" && rng.chance(0.5),
+        catalog_enabled: kind.objective == "WEB_CONVERSIONS" && rng.chance(0.5),
     });
     world.campaigns.push(campaign.clone());
     campaign
@@ -169,16 +178,16 @@ pub fn add_adgroup(
 ) -> crate::model::AdGroup {
     let kind = KINDS
         .iter()
-        .find(|k| k.0 == campaign.objective_type)
+        .find(|k| k.objective == campaign.objective_type)
         .copied()
         .unwrap_or(KINDS[0]);
     let mut group = new_adgroup(ids, rng, campaign, t, index);
     group.adgroup_name = format!("Smart+ ad group {}", index + 1);
-    group.optimization_goal = kind.3.to_string();
+    group.optimization_goal = kind.optimization_goal.to_string();
     world.smart_plus.adgroups.push(SmartPlusAdGroup {
         adgroup_id: group.adgroup_id.clone(),
-        promotion_type: kind.5.to_string(),
-        optimization_event: kind.4.map(str::to_string),
+        promotion_type: kind.promotion_type.to_string(),
+        optimization_event: kind.optimization_event.map(str::to_string),
         bid_type: if group.bid_price > 0.0 {
             "BID_TYPE_CUSTOM"
         } else {
@@ -227,7 +236,7 @@ pub fn smart_plus_ad(
     let (videos, images, music) = (&media.videos, &media.images, &media.music);
     let smart_plus_ad_id = ids.fresh(AD_BASE, 100, t.create, rng);
     let ad_name = format!("Smart+ ad {} {}", index + 1, t.create.format("%m-%d"));
-    let without_modify_time = index % 3 == 0;
+    let without_modify_time = index.is_multiple_of(3);
     let mut creatives = Vec::new();
     let n = 2 + rng.below(2) as usize;
     for j in 0..n {

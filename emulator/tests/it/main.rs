@@ -14,5 +14,6 @@ mod http;
 mod limits;
 mod mutations;
 mod paging;
+mod report_tasks;
 mod shapes;
 mod smart_plus;

@@ -126,10 +126,31 @@ pub fn rows(
     }
 }
 
-/// What a report task delivers: column names in file order, and every row.
-pub struct TaskTable {
-    pub columns: Vec<String>,
-    pub rows: Vec<ReportRow>,
+/// A validated report task request: its columns in file order, and its rows on demand.
+pub struct TaskQuery {
+    columns: Vec<String>,
+    /// None for a report type the emulator has no data for (a header-only file).
+    query: Option<Box<query::Query>>,
+}
+
+impl TaskQuery {
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Every row at `now` in row order, computed by the same engine as `report/integrated/get/`
+    /// (so the values are the same strings), over the whole selection: no paging, no ad cap.
+    pub fn each_row(
+        &self,
+        world: &World,
+        now: DateTime<Utc>,
+        settings: &ReportSettings,
+        visit: impl FnMut(ReportRow),
+    ) {
+        if let Some(q) = &self.query {
+            engine::Plan::new(world, q, now, settings).each_row(visit);
+        }
+    }
 }
 
 /// Validates a `report/task/create/` request: the synchronous rules without the span limit and
@@ -138,17 +159,10 @@ pub fn validate_task(world: &World, params: &Params) -> Result<(), ApiError> {
     query::parse_for(world, params, filter::Mode::Task).map(|_| ())
 }
 
-/// Every row of a report task at `now`, computed by the same engine as `report/integrated/get/`
-/// (so the values are the same strings), over the whole selection: no paging, no ad cap.
-/// Columns: the dimensions as requested, then the metrics as requested (`ad_text_list` /
-/// `call_to_action_list` under `ad_id_v2`), then `advertiser_id`, `currency`, `timezone` for a
-/// multi-advertiser task.
-pub fn task_table(
-    world: &World,
-    params: &Params,
-    now: DateTime<Utc>,
-    settings: &ReportSettings,
-) -> Result<TaskTable, ApiError> {
+/// Parses a report task request. Columns: the dimensions as requested, then the metrics as
+/// requested (`ad_text_list` / `call_to_action_list` under `ad_id_v2`), then `advertiser_id`,
+/// `currency`, `timezone` for a multi-advertiser task.
+pub fn task_query(world: &World, params: &Params) -> Result<TaskQuery, ApiError> {
     let parsed = query::parse_for(world, params, filter::Mode::Task)?;
     let requested = |name: &str| -> Vec<String> {
         query::json(params, name)
@@ -166,9 +180,9 @@ pub fn task_table(
     match parsed {
         query::Parsed::Empty { .. } => {
             columns.extend(requested("metrics"));
-            Ok(TaskTable {
+            Ok(TaskQuery {
                 columns,
-                rows: Vec::new(),
+                query: None,
             })
         }
         query::Parsed::Data(q) => {
@@ -184,10 +198,10 @@ pub fn task_table(
             if q.multi {
                 columns.extend(["advertiser_id", "currency", "timezone"].map(String::from));
             }
-            let rows = engine::Plan::new(world, &q, now, settings)
-                .page(0, u64::MAX)
-                .1;
-            Ok(TaskTable { columns, rows })
+            Ok(TaskQuery {
+                columns,
+                query: Some(q),
+            })
         }
     }
 }

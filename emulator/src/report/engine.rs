@@ -224,17 +224,30 @@ impl<'w, 'q> Plan<'w, 'q> {
             total += 1;
         });
         let mut rows = Vec::with_capacity(wanted.len());
+        self.materialize(wanted, |r| rows.push(r));
+        (total, rows)
+    }
+
+    /// Calls `visit` with every row in row order, without keeping them: a report task's file
+    /// can hold millions of rows.
+    pub fn each_row(&self, visit: impl FnMut(ReportRow)) {
+        let mut all = Vec::new();
+        self.walk(|pos| all.push(pos));
+        self.materialize(all, visit);
+    }
+
+    /// Computes the rows at `positions` (in row order), a group and bucket at a time.
+    fn materialize(&self, positions: Vec<Pos>, mut visit: impl FnMut(ReportRow)) {
         let mut cached: Option<((usize, usize), Vec<Quantities>)> = None;
-        for pos in wanted {
+        for pos in positions {
             let key = (pos.group, pos.bucket);
             if cached.as_ref().map(|c| c.0) != Some(key) {
                 cached = Some((key, self.quantities(pos.group, pos.bucket, true)));
             }
             if let Some((_, q)) = &cached {
-                rows.push(self.row(pos, &q[pos.cell]));
+                visit(self.row(pos, &q[pos.cell]));
             }
         }
-        (total, rows)
     }
 
     /// `total_metrics`: the selection's sums, with the ratios computed from them.

@@ -7,7 +7,7 @@
 //! "Impression") and audience values display forms ("13-17", "female", the country name for
 //! `country_code`: TikTok's known issue) — UNCERTAIN beyond the reference's sample.
 
-use crate::report::{ReportRow, TaskTable};
+use crate::report::ReportRow;
 
 /// Display titles of TikTok's reports; other fields get their name in title case.
 const TITLES: &[(&str, &str)] = &[
@@ -122,38 +122,61 @@ fn cell<'r>(row: &'r ReportRow, column: &str) -> &'r str {
         .map_or("", String::as_str)
 }
 
-/// The whole file.
-pub fn render(table: &TaskTable, translate: bool) -> String {
-    let mut out = String::new();
-    let line = |out: &mut String, values: &mut dyn Iterator<Item = String>| {
-        for (i, v) in values.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(out, &v);
-        }
-        out.push_str("\r\n");
-    };
-    let mut header = table
-        .columns
-        .iter()
-        .map(|c| if translate { title(c) } else { c.clone() });
-    line(&mut out, &mut header);
-    for row in &table.rows {
-        let mut values = table.columns.iter().map(|c| {
-            let v = cell(row, c);
-            if translate {
-                display_value(c, v)
-            } else {
-                v.to_string()
-            }
-        });
-        line(&mut out, &mut values);
-    }
-    out
+/// Writes the file a row at a time.
+pub struct Writer {
+    columns: Vec<String>,
+    translate: bool,
+    out: String,
 }
 
-/// Parses a file written by [`render`] (or any RFC 4180 text) into records; for tests and for
+impl Writer {
+    /// A file with its header row written.
+    pub fn new(columns: &[String], translate: bool) -> Writer {
+        let mut w = Writer {
+            columns: columns.to_vec(),
+            translate,
+            out: String::new(),
+        };
+        let header: Vec<String> = columns
+            .iter()
+            .map(|c| if translate { title(c) } else { c.clone() })
+            .collect();
+        w.line(&header);
+        w
+    }
+
+    fn line(&mut self, values: &[String]) {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            field(&mut self.out, v);
+        }
+        self.out.push_str("\r\n");
+    }
+
+    pub fn row(&mut self, row: &ReportRow) {
+        let values: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let v = cell(row, c);
+                if self.translate {
+                    display_value(c, v)
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect();
+        self.line(&values);
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Parses a file written by [`Writer`] (or any RFC 4180 text) into records; for tests and for
 /// the XLSX writer.
 pub fn parse(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
@@ -200,17 +223,19 @@ mod tests {
                 "Lead Gen \"Q4\", v2".to_string(),
             )]),
         };
-        let table = TaskTable {
-            columns: vec!["age".into(), "campaign_name".into(), "spend".into()],
-            rows: vec![row],
+        let columns: Vec<String> = vec!["age".into(), "campaign_name".into(), "spend".into()];
+        let render = |translate: bool| {
+            let mut w = Writer::new(&columns, translate);
+            w.row(&row);
+            w.finish()
         };
-        let raw = render(&table, false);
+        let raw = render(false);
         assert_eq!(
             raw,
             "age,campaign_name,spend\r\nAGE_13_17,\"Lead Gen \"\"Q4\"\", v2\",\r\n"
         );
         assert_eq!(parse(&raw)[1], vec!["AGE_13_17", "Lead Gen \"Q4\", v2", ""]);
-        let shown = render(&table, true);
+        let shown = render(true);
         assert!(
             shown.starts_with("Age,Campaign Name,Cost\r\n13-17,"),
             "{shown}"

@@ -140,13 +140,12 @@ pub fn cancel(ctx: &Ctx, store: &mut TaskStore) -> Result<Value, ApiError> {
     Ok(json!({ "status": Status::Canceled.name() }))
 }
 
-/// The task's file as TikTok would have written it when the task ran (its creation time).
-fn table(
-    ctx_world: &World,
-    task: &Task,
-    report: &ReportSettings,
-) -> Result<report::TaskTable, ApiError> {
-    report::task_table(ctx_world, &task.params, task.created, report)
+/// The task's CSV as TikTok would have written it when the task ran (its creation time).
+fn csv_text(world: &World, task: &Task, report: &ReportSettings) -> Result<String, ApiError> {
+    let q = report::task_query(world, &task.params)?;
+    let mut w = csv::Writer::new(q.columns(), task.translate);
+    q.each_row(world, task.created, report, |r| w.row(&r));
+    Ok(w.finish())
 }
 
 /// `GET report/task/download/`: the CSV itself (`CSV_STRING`), or a `download_url` valid for
@@ -174,10 +173,9 @@ pub fn download(ctx: &Ctx, store: &mut TaskStore) -> Result<Value, ApiError> {
         }
     }
     if task.output_format == OutputFormat::CsvString {
-        let t = table(ctx.world, &task, ctx.report)?;
         return Ok(crate::extended_api::raw_body(
             "text/csv; charset=utf-8",
-            csv::render(&t, task.translate),
+            csv_text(ctx.world, &task, ctx.report)?,
         ));
     }
     let key = store.grant(ctx.seed, &task.task_id, ctx.now);
@@ -215,10 +213,9 @@ pub fn file(
     let Some(task) = store.task(&grant.task_id) else {
         return not_found;
     };
-    let Ok(t) = table(world, task, report) else {
+    let Ok(text) = csv_text(world, task, report) else {
         return not_found;
     };
-    let text = csv::render(&t, task.translate);
     match task.output_format {
         OutputFormat::XlsxDownload => (
             200,

@@ -481,3 +481,61 @@ fn failed_tasks_limits_allowlist_and_sandbox() {
     });
     assert_eq!(err_of(&create(&api, &base_body(&api.adv(0)))).0, 40008);
 }
+
+#[test]
+fn tasks_have_no_ad_cap_and_file_downloads_are_logged() {
+    let api = Api::new(EmulatorConfig {
+        report_ads_cap: 3,
+        ..EmulatorConfig::default()
+    });
+    let adv = api.adv(0);
+    let sync = api.raw(
+        &Api::target(
+            "report/integrated/get/",
+            &[
+                ("advertiser_id", &adv),
+                ("report_type", "BASIC"),
+                ("data_level", "AUCTION_AD"),
+                ("dimensions", r#"["ad_id"]"#),
+                ("start_date", "2026-10-22"),
+                ("end_date", "2026-11-20"),
+                ("page_size", "1000"),
+            ],
+        ),
+        Some(TOKEN),
+    );
+    assert!(
+        sync.header("x-tt-ads-throttle").is_some(),
+        "the sync report is capped"
+    );
+    let capped = sync.json().unwrap()["data"]["list"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(capped, 3);
+    let mut body = base_body(&adv);
+    body["dimensions"] = json!(["ad_id"]);
+    body["start_date"] = json!("2026-10-22");
+    body["output_format"] = json!("CSV_DOWNLOAD");
+    let task = create_ok(&api, &body);
+    finish(&api, &adv, &task);
+    let url = download(&api, &adv, &task).json().unwrap()["data"]["download_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = api.raw(&local(&api, &url), None);
+    let (_, rows) = csv_rows(&file.text());
+    assert!(rows.len() > 3, "the task reports every ad: {}", rows.len());
+    let logged: Vec<String> = api.emu.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        logged.iter().any(|p| p.starts_with("/report_task_files/")),
+        "{logged:?}"
+    );
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|p| p.ends_with("report/task/check/"))
+            .count(),
+        3
+    );
+}

@@ -287,6 +287,7 @@ impl<'a> Automation<'a> {
             .is_none_or(|w| self.world.smart_plus.automation_type(campaign_id) == w)
     }
 
+    /// `campaign_automation_type` of a campaign row.
     fn of(&self, campaign_id: &str) -> Value {
         json!(self.world.smart_plus.automation_type(campaign_id))
     }
@@ -363,14 +364,7 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|(g, c)| {
-            let mut m = render_adgroup(r.world, g, c);
-            m.insert(
-                "campaign_automation_type".into(),
-                automation.of(&g.campaign_id),
-            );
-            sel.apply(m)
-        })
+        .map(|(g, c)| sel.apply(render_adgroup(r.world, g, c)))
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }
@@ -422,14 +416,12 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
     let list: Vec<Value> = items
         .into_iter()
         .map(|(a, g, c)| {
-            // Smart+ creatives say which Smart+ ad they belong to (smart_plus module comment).
+            // Smart+ creatives say which Smart+ ad they belong to (smart_plus module comment);
+            // manual ads have no such key.
             let mut m = render_ad(r.world, a, g, c);
-            m.insert(
-                "smart_plus_ad_id".into(),
-                json!(smart_plus
-                    .get(a.ad_id.as_str())
-                    .map(|s| &s.smart_plus_ad_id)),
-            );
+            if let Some(s) = smart_plus.get(a.ad_id.as_str()) {
+                m.insert("smart_plus_ad_id".into(), json!(s.smart_plus_ad_id));
+            }
             sel.apply(m)
         })
         .collect();

@@ -10,7 +10,8 @@
 //! - A Smart+ ad (`smart_plus_ad_id`, the report's `ad_id_v2`) is not in `World::ads`; each of its
 //!   creatives is. A creative's `ad_id` is also its `ad_material_id` in `smart_plus/ad/get/`
 //!   (UNCERTAIN: TikTok only says the creatives are the report's `ad_id`). `ad/get/` therefore
-//!   returns one row per creative, carrying `smart_plus_ad_id`; the creatives of every third Smart+
+//!   returns one row per creative, carrying `smart_plus_ad_id` (manual ads have no such key, so
+//!   their records are as before); the creatives of every third Smart+
 //!   ad come without `modify_time`, the quirk Airbyte met.
 //! - In reports, `ad_id` rows of creatives say `campaign_automation_type`
 //!   `UPGRADED_SMART_PLUS_CREATIVE`; `ad_id_v2` rows add up the creatives of a Smart+ ad, so a

@@ -214,7 +214,7 @@ fn classic_endpoints_tell_smart_plus_apart() {
             .iter()
             .all(|g| smart_ids.contains(g["campaign_id"].as_str().unwrap())));
 
-        // ad/get: one row per creative, carrying its Smart+ ad; manual rows carry null.
+        // ad/get: one row per creative, carrying its Smart+ ad; manual rows have no such key.
         let ads = all(
             &api,
             "ad/get/",
@@ -231,7 +231,7 @@ fn classic_endpoints_tell_smart_plus_apart() {
                     assert_eq!(a["smart_plus_ad_id"], s.smart_plus_ad_id.as_str());
                 }
                 None => {
-                    assert!(a["smart_plus_ad_id"].is_null(), "{a}");
+                    assert!(a.get("smart_plus_ad_id").is_none(), "{a}");
                     assert!(
                         a.get("modify_time").is_some(),
                         "manual ads always have modify_time"

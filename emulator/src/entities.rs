@@ -132,7 +132,17 @@ pub fn adgroup_secondary(g: &AdGroup, c: Option<&Campaign>) -> &'static str {
 }
 
 pub fn ad_secondary(a: &Ad, g: Option<&AdGroup>, c: Option<&Campaign>) -> &'static str {
-    if a.deleted_at.is_some() {
+    ad_secondary_of(a.deleted_at.is_some(), &a.operation_status, g, c)
+}
+
+/// An ad's secondary status from its own deletion and operation status and its parents'.
+pub(crate) fn ad_secondary_of(
+    deleted: bool,
+    operation_status: &str,
+    g: Option<&AdGroup>,
+    c: Option<&Campaign>,
+) -> &'static str {
+    if deleted {
         "AD_STATUS_DELETE"
     } else if g.is_some_and(|g| g.deleted_at.is_some()) {
         "AD_STATUS_ADGROUP_DELETE"
@@ -142,7 +152,7 @@ pub fn ad_secondary(a: &Ad, g: Option<&AdGroup>, c: Option<&Campaign>) -> &'stat
         "AD_STATUS_CAMPAIGN_DISABLE"
     } else if g.is_some_and(|g| g.operation_status != "ENABLE") {
         "AD_STATUS_ADGROUP_DISABLE"
-    } else if a.operation_status != "ENABLE" {
+    } else if operation_status != "ENABLE" {
         "AD_STATUS_DISABLE"
     } else {
         "AD_STATUS_DELIVERY_OK"

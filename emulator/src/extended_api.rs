@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::auth::{no_permission, Token};
 use crate::business_center::{self, access::Access, access::Caller};
 use crate::config::{ExtendedConfig, Level};
+use crate::control::{bad, reply};
 use crate::generate::IdSpace;
 use crate::gmv_max;
 use crate::model::{ApiError, Params, World};
@@ -379,20 +380,6 @@ pub fn issue_bc_token(
     let token = shared.issue_token(&ids);
     lock(&shared.extended.access).set(&token, finance_role.map(str::to_string));
     Ok(token)
-}
-
-fn reply(status: StatusCode, v: Value) -> Response<Body> {
-    let mut r = Response::new(Body::from(v.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-fn bad(msg: impl Into<String>) -> Response<Body> {
-    reply(StatusCode::BAD_REQUEST, json!({ "error": msg.into() }))
 }
 
 /// Control endpoints of these features; `None` when `path` is not one of them.

@@ -63,31 +63,36 @@ pub fn modify(
 ) -> Vec<String> {
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
-        match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.campaign_name = next_revision(&c.campaign_name);
-                    if c.budget > 0.0 {
-                        c.budget += 10.0;
-                    }
-                    c.modify_time = now;
+        modify_one(world, level, id, now);
+    }
+    ids
+}
+
+/// Renames the entity `id` at `level` (and raises a set campaign budget); `modify_time` = now.
+pub(crate) fn modify_one(world: &mut World, level: Level, id: &str, now: DateTime<Utc>) {
+    match level {
+        Level::Campaign => {
+            if let Some(c) = world.campaigns.iter_mut().find(|c| c.campaign_id == id) {
+                c.campaign_name = next_revision(&c.campaign_name);
+                if c.budget > 0.0 {
+                    c.budget += 10.0;
                 }
+                c.modify_time = now;
             }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.adgroup_name = next_revision(&g.adgroup_name);
-                    g.modify_time = now;
-                }
+        }
+        Level::AdGroup => {
+            if let Some(g) = world.adgroups.iter_mut().find(|g| g.adgroup_id == id) {
+                g.adgroup_name = next_revision(&g.adgroup_name);
+                g.modify_time = now;
             }
-            Level::Ad => {
-                if let Some(a) = world.ads.iter_mut().find(|a| &a.ad_id == id) {
-                    a.ad_name = next_revision(&a.ad_name);
-                    a.modify_time = Some(now);
-                }
+        }
+        Level::Ad => {
+            if let Some(a) = world.ads.iter_mut().find(|a| a.ad_id == id) {
+                a.ad_name = next_revision(&a.ad_name);
+                a.modify_time = Some(now);
             }
         }
     }
-    ids
 }
 
 pub fn delete(
@@ -100,28 +105,33 @@ pub fn delete(
 ) -> Vec<String> {
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
-        match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.deleted_at = Some(now);
-                    c.modify_time = now;
-                }
+        delete_one(world, level, id, now);
+    }
+    ids
+}
+
+/// Deletes the entity `id` at `level` now (`modify_time` = now).
+pub(crate) fn delete_one(world: &mut World, level: Level, id: &str, now: DateTime<Utc>) {
+    match level {
+        Level::Campaign => {
+            if let Some(c) = world.campaigns.iter_mut().find(|c| c.campaign_id == id) {
+                c.deleted_at = Some(now);
+                c.modify_time = now;
             }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.deleted_at = Some(now);
-                    g.modify_time = now;
-                }
+        }
+        Level::AdGroup => {
+            if let Some(g) = world.adgroups.iter_mut().find(|g| g.adgroup_id == id) {
+                g.deleted_at = Some(now);
+                g.modify_time = now;
             }
-            Level::Ad => {
-                if let Some(a) = world.ads.iter_mut().find(|a| &a.ad_id == id) {
-                    a.deleted_at = Some(now);
-                    a.modify_time = Some(now);
-                }
+        }
+        Level::Ad => {
+            if let Some(a) = world.ads.iter_mut().find(|a| a.ad_id == id) {
+                a.deleted_at = Some(now);
+                a.modify_time = Some(now);
             }
         }
     }
-    ids
 }
 
 /// New entities created at `now`; ad groups and ads go under random live parents, and a parent is

@@ -12,7 +12,7 @@ use super::generate::{add_adgroup, add_campaign, smart_plus_ad, Media};
 use crate::config::Level;
 use crate::generate::{created_now, IdSpace};
 use crate::model::World;
-use crate::mutate::{choose, next_revision};
+use crate::mutate::{choose, delete_one, modify_one, next_revision};
 use crate::rng::Rng;
 
 /// What a Smart+ mutation does.
@@ -78,7 +78,7 @@ fn live_ids(world: &World, adv: &str, level: Level) -> Vec<String> {
 }
 
 /// Renames and bumps `modify_time` of `n` live Smart+ objects; returns their ids.
-pub fn modify(
+fn modify(
     world: &mut World,
     adv: &str,
     level: Level,
@@ -89,26 +89,15 @@ pub fn modify(
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
         match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.campaign_name = next_revision(&c.campaign_name);
-                    c.modify_time = now;
-                }
-            }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.adgroup_name = next_revision(&g.adgroup_name);
-                    g.modify_time = now;
-                }
-            }
             Level::Ad => change_ad(world, id, now, false),
+            _ => modify_one(world, level, id, now),
         }
     }
     ids
 }
 
 /// Deletes `n` live Smart+ objects now; deleting an ad deletes its creatives.
-pub fn delete(
+fn delete(
     world: &mut World,
     adv: &str,
     level: Level,
@@ -119,19 +108,8 @@ pub fn delete(
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
         match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.deleted_at = Some(now);
-                    c.modify_time = now;
-                }
-            }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.deleted_at = Some(now);
-                    g.modify_time = now;
-                }
-            }
             Level::Ad => change_ad(world, id, now, true),
+            _ => delete_one(world, level, id, now),
         }
     }
     ids
@@ -174,7 +152,7 @@ fn change_ad(world: &mut World, smart_plus_ad_id: &str, now: DateTime<Utc>, dele
 /// `n` new Smart+ objects created now: a campaign comes with one ad group and one ad, an ad
 /// group with one ad; parents are picked among the live Smart+ ones (created when there are
 /// none).
-pub fn add(
+fn add(
     world: &mut World,
     adv: &str,
     level: Level,

@@ -95,23 +95,12 @@ pub fn adgroup(
 
 /// The ad's secondary status from its own state and its parents'.
 pub fn ad_secondary(world: &World, a: &SmartPlusAd) -> &'static str {
-    let g = world.adgroup(&a.adgroup_id);
-    let c = world.campaign(&a.campaign_id);
-    if a.deleted_at.is_some() {
-        "AD_STATUS_DELETE"
-    } else if g.is_some_and(|g| g.deleted_at.is_some()) {
-        "AD_STATUS_ADGROUP_DELETE"
-    } else if c.is_some_and(|c| c.deleted_at.is_some()) {
-        "AD_STATUS_CAMPAIGN_DELETE"
-    } else if c.is_some_and(|c| c.operation_status != "ENABLE") {
-        "AD_STATUS_CAMPAIGN_DISABLE"
-    } else if g.is_some_and(|g| g.operation_status != "ENABLE") {
-        "AD_STATUS_ADGROUP_DISABLE"
-    } else if a.operation_status != "ENABLE" {
-        "AD_STATUS_DISABLE"
-    } else {
-        "AD_STATUS_DELIVERY_OK"
-    }
+    crate::entities::ad_secondary_of(
+        a.deleted_at.is_some(),
+        &a.operation_status,
+        world.adgroup(&a.adgroup_id),
+        world.campaign(&a.campaign_id),
+    )
 }
 
 pub fn ad(world: &World, a: &SmartPlusAd) -> Map<String, Value> {

@@ -60,7 +60,7 @@ pub struct Filters {
 /// and report deleted entities too (see `report_tasks::TASKS_INCLUDE_DELETED`).
 pub fn filtering_for(params: &Params, level: Level, mode: Mode) -> Result<Filters, ApiError> {
     let mut filters = Filters {
-        status: if mode == Mode::Task {
+        status: if mode == Mode::Task && crate::report_tasks::TASKS_INCLUDE_DELETED {
             StatusFilter::All
         } else {
             StatusFilter::NotDeleted

@@ -132,14 +132,14 @@ pub fn handle(
                 ),
             }
         }
-        _ => {
-            crate::extended_api::control(shared, method, path, query, &body).unwrap_or_else(|| {
+        _ => crate::extended_control::control(shared, method, path, query, &body).unwrap_or_else(
+            || {
                 reply(
                     StatusCode::NOT_FOUND,
                     json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
                 )
-            })
-        }
+            },
+        ),
     }
 }
 

@@ -174,19 +174,19 @@ impl Emulator {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        crate::extended_api::gmv_max_truth(&self.shared, &params)
+        crate::extended_control::gmv_max_truth(&self.shared, &params)
     }
 
     /// Modifies, adds or deletes `n` Smart+ campaigns, ad groups or ads of the advertiser now;
     /// returns their ids (`smart_plus_ad_id` for ads).
     pub fn mutate_smart_plus(
         &self,
-        change: crate::extended_api::Change,
+        change: crate::extended_control::Change,
         advertiser_id: &str,
         level: Level,
         n: usize,
     ) -> Vec<String> {
-        crate::extended_api::mutate_smart_plus(&self.shared, change, advertiser_id, level, n)
+        crate::extended_control::mutate_smart_plus(&self.shared, change, advertiser_id, level, n)
     }
 
     /// A token reaching `advertiser_ids` (all when empty) whose user has `finance_role`
@@ -196,7 +196,7 @@ impl Emulator {
         advertiser_ids: &[&str],
         finance_role: Option<&str>,
     ) -> Result<String, String> {
-        crate::extended_api::issue_bc_token(&self.shared, advertiser_ids, finance_role)
+        crate::extended_control::issue_bc_token(&self.shared, advertiser_ids, finance_role)
     }
 
     /// Blocks until the server stops (for the binary).

@@ -293,7 +293,7 @@ pub fn generate(cfg: &EmulatorConfig) -> World {
             ad: i == 2.min(last),
         };
         grow(&mut world, &mut ids, &mut rng, &id, shape, cfg.now, forced);
-        crate::extended_api::grow_advertiser(
+        crate::extended_world::grow_advertiser(
             &mut world,
             &mut ids,
             cfg.seed,
@@ -303,7 +303,7 @@ pub fn generate(cfg: &EmulatorConfig) -> World {
             shape.history_days,
         );
     }
-    crate::extended_api::grow_business(&mut world, cfg.seed, &cfg.extended, cfg.now);
+    crate::extended_world::grow_business(&mut world, cfg.seed, &cfg.extended, cfg.now);
     world
 }
 

@@ -26,6 +26,8 @@ pub mod control;
 pub mod emulator;
 pub mod entities;
 pub mod extended_api;
+pub mod extended_control;
+pub mod extended_world;
 pub mod faults;
 pub mod generate;
 pub mod gmv_max;

@@ -124,7 +124,7 @@ impl Shared {
         let id = self.mutate(|w, now| {
             let id = generate::add_advertiser(w, seed, shape, name, timezone, now);
             let mut ids = generate::IdSpace::of(w);
-            crate::extended_api::grow_advertiser(
+            crate::extended_world::grow_advertiser(
                 w,
                 &mut ids,
                 seed,
@@ -133,7 +133,7 @@ impl Shared {
                 now,
                 shape.history_days,
             );
-            crate::extended_api::grow_business(w, seed, extended, now);
+            crate::extended_world::grow_business(w, seed, extended, now);
             id
         });
         lock(&self.auth).grant_main(&id);

@@ -39,7 +39,6 @@ struct Query<'w> {
     advertiser: &'w Advertiser,
     store: &'w Store,
     grouping: Grouping,
-    /// Dimension names as requested, for the row keys.
     time: TimeDim,
     range: Range,
     metrics: Vec<&'static Metric>,

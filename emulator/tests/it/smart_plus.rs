@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use tiktok_emulator::extended_api::Change;
+use tiktok_emulator::extended_control::Change;
 use tiktok_emulator::{EmulatorConfig, Level, ReportRow};
 
 use crate::common::{ids, Api};

@@ -130,6 +130,69 @@ pub struct EmulatorConfig {
     /// Passed to the report engine: AUDIENCE breakdown rows of an hour appear only after the
     /// dimension's latency (16 h for most, 30 min for country_code and placement). Off by default.
     pub audience_latency: bool,
+    /// Smart+, GMV Max, Business Center and asynchronous report tasks.
+    pub extended: ExtendedConfig,
+}
+
+/// Settings of the Upgraded Smart+, GMV Max, Business Center and report-task surfaces. Library
+/// defaults set no rate limits (like the app limits); the binary applies TikTok's values.
+#[derive(Clone, Debug)]
+pub struct ExtendedConfig {
+    /// Upgraded Smart+ campaigns per advertiser (each with one or two ad groups).
+    pub smart_plus_campaigns_per_advertiser: usize,
+    /// Smart+ ads per Smart+ ad group; every Smart+ ad has two or three creatives.
+    pub smart_plus_ads_per_adgroup: usize,
+    /// TikTok Shop stores per advertiser; the last one is not available for GMV Max.
+    pub gmv_max_stores_per_advertiser: usize,
+    /// GMV Max campaigns per available store (product first, then LIVE, alternating).
+    pub gmv_max_campaigns_per_store: usize,
+    /// An hour's GMV Max `net_cost`, `orders` and `gross_revenue` keep growing for this many
+    /// hours after it (attribution latency), so re-reading recent days matters.
+    pub gmv_max_settle_hours: u32,
+    /// Own limits of `gmv_max/report/get/` per app (TikTok basic tier: 8 QPS, 240 QPM); 0 = none.
+    pub gmv_max_report_qps: u32,
+    pub gmv_max_report_qpm: u32,
+    /// Business Centers; advertisers are spread over them and one is shared by two.
+    pub business_centers: usize,
+    /// Finance role (`MANAGER` or `ANALYST`) of the user behind the pre-issued token and of
+    /// OAuth-issued tokens in every Business Center; `None` = no finance role, so the finance
+    /// endpoints answer 40001.
+    pub finance_role: Option<String>,
+    /// Requests per second per app over the four `report/task/*` endpoints (TikTok: 1); 0 = none.
+    pub report_task_qps: u32,
+    /// Task creations per advertiser per hour of emulator time (TikTok: 500); 0 = none.
+    pub report_task_creations_per_hour: u32,
+    /// A task moves one stage (QUEUING → PROCESSING → SUCCESS) every this many `check` calls
+    /// (0 = checks do not move it) ...
+    pub report_task_checks_per_stage: u32,
+    /// ... and every this many seconds of emulator time (0 = time does not move it).
+    pub report_task_stage_seconds: u64,
+    /// Probability that a task ends FAILED instead of SUCCESS (seeded per task).
+    pub report_task_failure_rate: f64,
+    /// False: `report/task/create/` answers 40118 (the advertiser is not on the allowlist).
+    pub report_tasks_allowlisted: bool,
+}
+
+impl Default for ExtendedConfig {
+    fn default() -> Self {
+        ExtendedConfig {
+            smart_plus_campaigns_per_advertiser: 1,
+            smart_plus_ads_per_adgroup: 2,
+            gmv_max_stores_per_advertiser: 2,
+            gmv_max_campaigns_per_store: 3,
+            gmv_max_settle_hours: 48,
+            gmv_max_report_qps: 0,
+            gmv_max_report_qpm: 0,
+            business_centers: 2,
+            finance_role: Some("MANAGER".to_string()),
+            report_task_qps: 0,
+            report_task_creations_per_hour: 500,
+            report_task_checks_per_stage: 1,
+            report_task_stage_seconds: 60,
+            report_task_failure_rate: 0.0,
+            report_tasks_allowlisted: true,
+        }
+    }
 }
 
 /// 2026-11-20T12:00:00Z, the default start of the emulator clock.
@@ -167,6 +230,7 @@ impl Default for EmulatorConfig {
             report_ads_cap: 20_000,
             foreign_pixels: ForeignPixels::Omit,
             audience_latency: false,
+            extended: ExtendedConfig::default(),
         }
     }
 }

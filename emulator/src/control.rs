@@ -10,7 +10,7 @@ use crate::config::{Faults, Level};
 use crate::params;
 use crate::state::Shared;
 
-fn reply(status: StatusCode, v: Value) -> Response<Body> {
+pub(crate) fn reply(status: StatusCode, v: Value) -> Response<Body> {
     let mut r = Response::new(Body::from(v.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -20,7 +20,7 @@ fn reply(status: StatusCode, v: Value) -> Response<Body> {
     r
 }
 
-fn bad(msg: impl Into<String>) -> Response<Body> {
+pub(crate) fn bad(msg: impl Into<String>) -> Response<Body> {
     reply(StatusCode::BAD_REQUEST, json!({ "error": msg.into() }))
 }
 
@@ -133,9 +133,13 @@ pub fn handle(
                 ),
             }
         }
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
+        _ => crate::extended_control::control(shared, method, path, query, &body).unwrap_or_else(
+            || {
+                reply(
+                    StatusCode::NOT_FOUND,
+                    json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
+                )
+            },
         ),
     }
 }

@@ -42,6 +42,7 @@ impl Emulator {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(&config));
+        let _ = shared.extended.base_url.set(format!("http://{addr}"));
         let (tx, rx) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -175,6 +176,40 @@ impl Emulator {
     /// Every report row the request selects at the current clock, ignoring paging.
     pub fn report_truth(&self, params: &[(&str, &str)]) -> Result<Vec<ReportRow>, ApiError> {
         self.shared.report_truth(params)
+    }
+
+    /// Every row a `gmv_max/report/get/` request selects at the current clock, ignoring paging.
+    pub fn gmv_max_report_truth(
+        &self,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<ReportRow>, ApiError> {
+        let params = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        crate::extended_control::gmv_max_truth(&self.shared, &params)
+    }
+
+    /// Modifies, adds or deletes `n` Smart+ campaigns, ad groups or ads of the advertiser now;
+    /// returns their ids (`smart_plus_ad_id` for ads).
+    pub fn mutate_smart_plus(
+        &self,
+        change: crate::extended_control::Change,
+        advertiser_id: &str,
+        level: Level,
+        n: usize,
+    ) -> Vec<String> {
+        crate::extended_control::mutate_smart_plus(&self.shared, change, advertiser_id, level, n)
+    }
+
+    /// A token reaching `advertiser_ids` (all when empty) whose user has `finance_role`
+    /// (`MANAGER`, `ANALYST` or `None`) in its Business Centers.
+    pub fn issue_bc_token(
+        &self,
+        advertiser_ids: &[&str],
+        finance_role: Option<&str>,
+    ) -> Result<String, String> {
+        crate::extended_control::issue_bc_token(&self.shared, advertiser_ids, finance_role)
     }
 
     /// Blocks until the server stops (for the binary).

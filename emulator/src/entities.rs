@@ -17,7 +17,7 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
 
 /// Which entity level a status filter is checked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Campaign,
     AdGroup,
     Ad,
@@ -48,14 +48,14 @@ const PRIMARY: &[&str] = &[
 ];
 
 /// `primary_status` / `secondary_status` of `filtering`. Without either, deleted entities are hidden.
-struct StatusFilter {
+pub(crate) struct StatusFilter {
     primary: Option<String>,
     secondary: Option<String>,
     kind: Kind,
 }
 
 impl StatusFilter {
-    fn parse(f: &Map<String, Value>, kind: Kind) -> Result<StatusFilter, ApiError> {
+    pub(crate) fn parse(f: &Map<String, Value>, kind: Kind) -> Result<StatusFilter, ApiError> {
         let primary = filter_str(f, "primary_status")?.map(str::to_string);
         if let Some(p) = &primary {
             if !PRIMARY.contains(&p.as_str()) {
@@ -81,7 +81,7 @@ impl StatusFilter {
         })
     }
 
-    fn matches(&self, deleted: bool, secondary: &str) -> bool {
+    pub(crate) fn matches(&self, deleted: bool, secondary: &str) -> bool {
         let primary_ok = match self.primary.as_deref() {
             None => self.secondary.is_some() || !deleted,
             Some("STATUS_ALL") => true,
@@ -133,7 +133,17 @@ pub fn adgroup_secondary(g: &AdGroup, c: Option<&Campaign>) -> &'static str {
 }
 
 pub fn ad_secondary(a: &Ad, g: Option<&AdGroup>, c: Option<&Campaign>) -> &'static str {
-    if a.deleted_at.is_some() {
+    ad_secondary_of(a.deleted_at.is_some(), &a.operation_status, g, c)
+}
+
+/// An ad's secondary status from its own deletion and operation status and its parents'.
+pub(crate) fn ad_secondary_of(
+    deleted: bool,
+    operation_status: &str,
+    g: Option<&AdGroup>,
+    c: Option<&Campaign>,
+) -> &'static str {
+    if deleted {
         "AD_STATUS_DELETE"
     } else if g.is_some_and(|g| g.deleted_at.is_some()) {
         "AD_STATUS_ADGROUP_DELETE"
@@ -143,14 +153,14 @@ pub fn ad_secondary(a: &Ad, g: Option<&AdGroup>, c: Option<&Campaign>) -> &'stat
         "AD_STATUS_CAMPAIGN_DISABLE"
     } else if g.is_some_and(|g| g.operation_status != "ENABLE") {
         "AD_STATUS_ADGROUP_DISABLE"
-    } else if a.operation_status != "ENABLE" {
+    } else if operation_status != "ENABLE" {
         "AD_STATUS_DISABLE"
     } else {
         "AD_STATUS_DELIVERY_OK"
     }
 }
 
-fn is_deleted_status(s: &str) -> bool {
+pub(crate) fn is_deleted_status(s: &str) -> bool {
     s.ends_with("_DELETE")
 }
 
@@ -219,12 +229,12 @@ impl Common {
     }
 }
 
-fn id_filter(ids: &Option<Vec<String>>, id: &str) -> bool {
+pub(crate) fn id_filter(ids: &Option<Vec<String>>, id: &str) -> bool {
     ids.as_ref().is_none_or(|ids| ids.iter().any(|x| x == id))
 }
 
 /// Numeric id order, newest (largest) first, as TikTok sorts by default.
-fn id_desc(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn id_desc(a: &str, b: &str) -> std::cmp::Ordering {
     (b.len(), b).cmp(&(a.len(), a))
 }
 
@@ -259,18 +269,47 @@ pub struct Request<'a> {
     pub sandbox: bool,
 }
 
+/// `filtering.campaign_automation_type`: keeps the entities of campaigns of that type.
+struct Automation<'a> {
+    world: &'a World,
+    wanted: Option<String>,
+}
+
+impl<'a> Automation<'a> {
+    fn parse(f: &Map<String, Value>, world: &'a World) -> Result<Self, ApiError> {
+        let wanted = filter_str(f, "campaign_automation_type")?
+            .map(|v| {
+                crate::smart_plus::parse_automation_type(v, "filtering.campaign_automation_type")
+            })
+            .transpose()?;
+        Ok(Automation { world, wanted })
+    }
+
+    fn admits(&self, campaign_id: &str) -> bool {
+        self.wanted
+            .as_deref()
+            .is_none_or(|w| self.world.smart_plus.automation_type(campaign_id) == w)
+    }
+
+    /// `campaign_automation_type` of a campaign row.
+    fn of(&self, campaign_id: &str) -> Value {
+        json!(self.world.smart_plus.automation_type(campaign_id))
+    }
+}
+
 pub fn campaign_get(r: &Request) -> Result<Value, ApiError> {
     let f = params::filtering(r.params)?;
     let page = params::page(r.params, 10, 1000)?;
     let sel = FieldSelection::parse(r.params)?;
     let common = Common::parse(&f, Kind::Campaign, "campaign_name")?;
     let ids = filter_ids(&f, "campaign_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
     let mut hits: Vec<&Campaign> = r
         .world
         .campaigns
         .iter()
         .filter(|c| c.advertiser_id == r.advertiser_id)
-        .filter(|c| id_filter(&ids, &c.campaign_id))
+        .filter(|c| id_filter(&ids, &c.campaign_id) && automation.admits(&c.campaign_id))
         .filter(|c| {
             common.matches(
                 Some(c),
@@ -284,7 +323,14 @@ pub fn campaign_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|c| sel.apply(render_campaign(c, r.sandbox)))
+        .map(|c| {
+            let mut m = render_campaign(c, r.sandbox);
+            m.insert(
+                "campaign_automation_type".into(),
+                automation.of(&c.campaign_id),
+            );
+            sel.apply(m)
+        })
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }
@@ -305,12 +351,13 @@ pub fn adgroup_get(r: &Request) -> Result<Value, ApiError> {
     )?;
     let campaign_ids = filter_ids(&f, "campaign_ids", 100)?;
     let adgroup_ids = filter_ids(&f, "adgroup_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
     let look = Lookup::new(r.world, r.advertiser_id);
     let mut hits: Vec<(&AdGroup, Option<&Campaign>)> = r
         .world
         .adgroups
         .iter()
-        .filter(|g| g.advertiser_id == r.advertiser_id)
+        .filter(|g| g.advertiser_id == r.advertiser_id && automation.admits(&g.campaign_id))
         .filter(|g| {
             id_filter(&campaign_ids, &g.campaign_id) && id_filter(&adgroup_ids, &g.adgroup_id)
         })
@@ -336,6 +383,8 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
     let campaign_ids = filter_ids(&f, "campaign_ids", 100)?;
     let adgroup_ids = filter_ids(&f, "adgroup_ids", 100)?;
     let ad_ids = filter_ids(&f, "ad_ids", 100)?;
+    let automation = Automation::parse(&f, r.world)?;
+    let smart_plus = r.world.smart_plus.ads_by_creative();
     let modified_after = filter_str(&f, "modified_after")?
         .map(|s| params::parse_time(s, "filtering.modified_after"))
         .transpose()?;
@@ -344,7 +393,7 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
         .world
         .ads
         .iter()
-        .filter(|a| a.advertiser_id == r.advertiser_id)
+        .filter(|a| a.advertiser_id == r.advertiser_id && automation.admits(&a.campaign_id))
         .filter(|a| {
             id_filter(&campaign_ids, &a.campaign_id)
                 && id_filter(&adgroup_ids, &a.adgroup_id)
@@ -364,7 +413,15 @@ pub fn ad_get(r: &Request) -> Result<Value, ApiError> {
     let (items, page_info) = params::paginate(hits, page);
     let list: Vec<Value> = items
         .into_iter()
-        .map(|(a, g, c)| sel.apply(render_ad(r.world, a, g, c)))
+        .map(|(a, g, c)| {
+            // Smart+ creatives say which Smart+ ad they belong to (smart_plus module comment);
+            // manual ads have no such key.
+            let mut m = render_ad(r.world, a, g, c);
+            if let Some(s) = smart_plus.get(a.ad_id.as_str()) {
+                m.insert("smart_plus_ad_id".into(), json!(s.smart_plus_ad_id));
+            }
+            sel.apply(m)
+        })
         .collect();
     Ok(json!({ "list": list, "page_info": page_info }))
 }

@@ -190,7 +190,9 @@ impl IdSpace {
             .map(|a| &a.advertiser_id)
             .chain(world.campaigns.iter().map(|c| &c.campaign_id))
             .chain(world.adgroups.iter().map(|g| &g.adgroup_id))
-            .chain(world.ads.iter().map(|a| &a.ad_id));
+            .chain(world.ads.iter().map(|a| &a.ad_id))
+            .chain(world.smart_plus.ads.iter().map(|a| &a.smart_plus_ad_id))
+            .chain(world.gmv_max.campaigns.iter().map(|c| &c.campaign_id));
         for id in ids {
             if let Ok(n) = id.parse::<u64>() {
                 used.insert(n);
@@ -296,7 +298,17 @@ pub fn generate(cfg: &EmulatorConfig) -> World {
             ad: i == 2.min(last),
         };
         grow(&mut world, &mut ids, &mut rng, &id, shape, cfg.now, forced);
+        crate::extended_world::grow_advertiser(
+            &mut world,
+            &mut ids,
+            cfg.seed,
+            &cfg.extended,
+            &id,
+            cfg.now,
+            shape.history_days,
+        );
     }
+    crate::extended_world::grow_business(&mut world, cfg.seed, &cfg.extended, cfg.now);
     world
 }
 
@@ -407,7 +419,6 @@ fn grow(
 ) {
     let history = Duration::days(i64::from(shape.history_days.max(1)));
     let start = now - history;
-    let adv_index = world.advertisers.len() as u64;
     assets::generate(world, rng, adv_id, shape.assets, now, history);
     let videos: Vec<String> = world
         .videos
@@ -421,7 +432,6 @@ fn grow(
         .filter(|v| v.advertiser_id == adv_id)
         .map(|v| v.id.clone())
         .collect();
-    let mut ad_counter = adv_index * 1000;
     for ci in 0..shape.campaigns {
         let must = forced.campaign && ci == shape.campaigns - 1 && ci > 0;
         let del = must || (ci > 0 && rng.chance(0.12));
@@ -452,11 +462,8 @@ fn grow(
                 let must = forced.ad && ci == 0 && gi == 0 && ai == shape.ads - 1 && ai > 0;
                 let del = must || (ai > 0 && rng.chance(0.12));
                 let at = times(rng, gt.create, gt.create + Duration::days(2), g_end, del);
-                ad_counter += 1;
-                // About one ad in 15 is a Smart+ ad that TikTok returns without modify_time.
-                let smart_plus = ad_counter % 15 == 7 && at.deleted.is_none();
                 let group = &world.adgroups[world.adgroups.len() - 1];
-                let ad = new_ad(ids, rng, group, &at, &videos, &images, smart_plus);
+                let ad = new_ad(ids, rng, group, &at, &videos, &images);
                 world.ads.push(ad);
             }
         }
@@ -556,7 +563,6 @@ pub fn new_ad(
     t: &EntityTimes,
     videos: &[String],
     images: &[String],
-    smart_plus: bool,
 ) -> Ad {
     let video = !videos.is_empty() && (images.is_empty() || rng.chance(0.75));
     let letter = char::from(b'A' + rng.below(26) as u8);
@@ -595,7 +601,7 @@ pub fn new_ad(
         }
         .to_string(),
         create_time: t.create,
-        modify_time: if smart_plus { None } else { Some(t.modify) },
+        modify_time: Some(t.modify),
         deleted_at: t.deleted,
     }
 }

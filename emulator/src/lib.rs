@@ -12,10 +12,13 @@
 
 pub mod model;
 pub mod report;
+pub mod report_tasks;
+pub mod smart_plus;
 
 pub mod assets;
 pub mod auth;
 pub mod bench;
+pub mod business_center;
 pub mod buying;
 pub mod client;
 pub mod clock;
@@ -23,8 +26,12 @@ pub mod config;
 pub mod control;
 pub mod emulator;
 pub mod entities;
+pub mod extended_api;
+pub mod extended_control;
+pub mod extended_world;
 pub mod faults;
 pub mod generate;
+pub mod gmv_max;
 pub mod limits;
 pub mod log;
 pub mod mutate;
@@ -37,7 +44,7 @@ pub mod server;
 pub mod state;
 pub mod sync;
 
-pub use crate::config::{ClockMode, EmulatorConfig, Faults, Latency, Level};
+pub use crate::config::{ClockMode, EmulatorConfig, ExtendedConfig, Faults, Latency, Level};
 pub use crate::emulator::Emulator;
 pub use crate::log::LoggedRequest;
 pub use crate::model::*;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use tiktok_emulator::config::default_now;
 use tiktok_emulator::pixels::ForeignPixels;
-use tiktok_emulator::{ClockMode, Emulator, EmulatorConfig, Faults, Latency};
+use tiktok_emulator::{ClockMode, Emulator, EmulatorConfig, ExtendedConfig, Faults, Latency};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -107,6 +107,51 @@ struct Args {
     /// What pixel/event/stats/ does with a pixel of another advertiser: omit it, or answer 40001.
     #[arg(long, default_value = "omit", value_parser = ["omit", "error"])]
     foreign_pixels: String,
+    /// Upgraded Smart+ campaigns per advertiser.
+    #[arg(long, default_value_t = 1)]
+    smart_plus_campaigns: usize,
+    /// Smart+ ads per Smart+ ad group (each with 2–3 creatives).
+    #[arg(long, default_value_t = 2)]
+    smart_plus_ads_per_adgroup: usize,
+    /// TikTok Shop stores per advertiser (the last one is not available for GMV Max).
+    #[arg(long, default_value_t = 2)]
+    gmv_max_stores: usize,
+    /// GMV Max campaigns per available store.
+    #[arg(long, default_value_t = 3)]
+    gmv_max_campaigns_per_store: usize,
+    /// Hours during which an hour's GMV Max net_cost, orders and gross_revenue keep growing.
+    #[arg(long, default_value_t = 48)]
+    gmv_max_settle_hours: u32,
+    /// gmv_max/report/get/ requests per second per app (0 = unlimited).
+    #[arg(long, default_value_t = 8)]
+    gmv_max_report_qps: u32,
+    /// gmv_max/report/get/ requests per minute per app (0 = unlimited).
+    #[arg(long, default_value_t = 240)]
+    gmv_max_report_qpm: u32,
+    /// Business Centers over the advertisers.
+    #[arg(long, default_value_t = 2)]
+    business_centers: usize,
+    /// Finance role of the pre-issued token's user in its Business Centers: MANAGER, ANALYST or none.
+    #[arg(long, default_value = "MANAGER")]
+    finance_role: String,
+    /// Requests per second per app over the report/task/* endpoints (0 = unlimited).
+    #[arg(long, default_value_t = 1)]
+    report_task_qps: u32,
+    /// Report task creations per advertiser per hour of emulator time (0 = unlimited).
+    #[arg(long, default_value_t = 500)]
+    report_task_creations_per_hour: u32,
+    /// A report task moves one stage every N check calls (0 = checks do not move it).
+    #[arg(long, default_value_t = 1)]
+    report_task_checks_per_stage: u32,
+    /// A report task moves one stage every N seconds of emulator time (0 = time does not move it).
+    #[arg(long, default_value_t = 60)]
+    report_task_stage_seconds: u64,
+    /// Probability that a report task ends FAILED.
+    #[arg(long, default_value_t = 0.0)]
+    report_task_failure_rate: f64,
+    /// report/task/create/ answers 40118 (advertiser not on the allowlist).
+    #[arg(long)]
+    no_report_task_allowlist: bool,
     /// Sandbox behaviour: no oauth2/advertiser/get/, limits per endpoint, no campaign secondary_status.
     #[arg(long)]
     sandbox: bool,
@@ -164,6 +209,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         ("--reset-rate", args.reset_rate),
         ("--truncated-rate", args.truncated_rate),
         ("--slow-rate", args.slow_rate),
+        ("--report-task-failure-rate", args.report_task_failure_rate),
     ];
     for (name, r) in rates {
         if !(0.0..=1.0).contains(&r) {
@@ -177,6 +223,16 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         ));
     }
     let (qps, qpm) = if args.sandbox { (1, 30) } else { (10, 600) };
+    let finance_role = match args.finance_role.to_ascii_uppercase().as_str() {
+        "NONE" | "" => None,
+        r @ ("MANAGER" | "ANALYST") => Some(r.to_string()),
+        _ => {
+            return Err(format!(
+                "--finance-role: '{}' must be MANAGER, ANALYST or none",
+                args.finance_role
+            ))
+        }
+    };
     Ok(EmulatorConfig {
         seed: args.seed,
         advertisers: args.advertisers,
@@ -229,6 +285,23 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
                 args.foreign_pixels
             )
         })?,
+        extended: ExtendedConfig {
+            smart_plus_campaigns_per_advertiser: args.smart_plus_campaigns,
+            smart_plus_ads_per_adgroup: args.smart_plus_ads_per_adgroup,
+            gmv_max_stores_per_advertiser: args.gmv_max_stores,
+            gmv_max_campaigns_per_store: args.gmv_max_campaigns_per_store,
+            gmv_max_settle_hours: args.gmv_max_settle_hours,
+            gmv_max_report_qps: args.gmv_max_report_qps,
+            gmv_max_report_qpm: args.gmv_max_report_qpm,
+            business_centers: args.business_centers,
+            finance_role,
+            report_task_qps: args.report_task_qps,
+            report_task_creations_per_hour: args.report_task_creations_per_hour,
+            report_task_checks_per_stage: args.report_task_checks_per_stage,
+            report_task_stage_seconds: args.report_task_stage_seconds,
+            report_task_failure_rate: args.report_task_failure_rate,
+            report_tasks_allowlisted: !args.no_report_task_allowlist,
+        },
     })
 }
 

@@ -99,6 +99,13 @@ pub struct World {
     pub audiences: Vec<Asset>,
     pub pixels: Vec<Asset>,
     pub spark_ads: Vec<Asset>,
+    /// Upgraded Smart+ settings of some campaigns and ad groups, and the Smart+ ads whose
+    /// creatives are entries of `ads`.
+    pub smart_plus: crate::smart_plus::SmartPlusData,
+    /// TikTok Shop stores and their GMV Max campaigns (not in `campaigns`).
+    pub gmv_max: crate::gmv_max::GmvMaxData,
+    /// Business Centers, the ad accounts they hold and their members.
+    pub business: crate::business_center::BusinessData,
 }
 
 impl World {

@@ -10,7 +10,7 @@ use crate::model::World;
 use crate::rng::Rng;
 
 /// Deterministic choice of `n` of `candidates` (all of them if there are fewer).
-fn choose(mut candidates: Vec<String>, n: usize, rng: &mut Rng) -> Vec<String> {
+pub(crate) fn choose(mut candidates: Vec<String>, n: usize, rng: &mut Rng) -> Vec<String> {
     candidates.sort();
     let mut chosen = Vec::new();
     while chosen.len() < n && !candidates.is_empty() {
@@ -56,7 +56,7 @@ fn live_ids(world: &World, adv: &str, level: Level) -> Vec<String> {
 }
 
 /// "Name · rev 2" → "Name · rev 3": a visible field change on every modification.
-fn next_revision(name: &str) -> String {
+pub(crate) fn next_revision(name: &str) -> String {
     const MARK: &str = " · rev ";
     match name.rsplit_once(MARK) {
         Some((base, n)) if n.parse::<u32>().is_ok() => {
@@ -76,31 +76,36 @@ pub fn modify(
 ) -> Vec<String> {
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
-        match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.campaign_name = next_revision(&c.campaign_name);
-                    if c.budget > 0.0 {
-                        c.budget += 10.0;
-                    }
-                    c.modify_time = now;
+        modify_one(world, level, id, now);
+    }
+    ids
+}
+
+/// Renames the entity `id` at `level` (and raises a set campaign budget); `modify_time` = now.
+pub(crate) fn modify_one(world: &mut World, level: Level, id: &str, now: DateTime<Utc>) {
+    match level {
+        Level::Campaign => {
+            if let Some(c) = world.campaigns.iter_mut().find(|c| c.campaign_id == id) {
+                c.campaign_name = next_revision(&c.campaign_name);
+                if c.budget > 0.0 {
+                    c.budget += 10.0;
                 }
+                c.modify_time = now;
             }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.adgroup_name = next_revision(&g.adgroup_name);
-                    g.modify_time = now;
-                }
+        }
+        Level::AdGroup => {
+            if let Some(g) = world.adgroups.iter_mut().find(|g| g.adgroup_id == id) {
+                g.adgroup_name = next_revision(&g.adgroup_name);
+                g.modify_time = now;
             }
-            Level::Ad => {
-                if let Some(a) = world.ads.iter_mut().find(|a| &a.ad_id == id) {
-                    a.ad_name = next_revision(&a.ad_name);
-                    a.modify_time = Some(now);
-                }
+        }
+        Level::Ad => {
+            if let Some(a) = world.ads.iter_mut().find(|a| a.ad_id == id) {
+                a.ad_name = next_revision(&a.ad_name);
+                a.modify_time = Some(now);
             }
         }
     }
-    ids
 }
 
 pub fn delete(
@@ -113,28 +118,33 @@ pub fn delete(
 ) -> Vec<String> {
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
-        match level {
-            Level::Campaign => {
-                if let Some(c) = world.campaigns.iter_mut().find(|c| &c.campaign_id == id) {
-                    c.deleted_at = Some(now);
-                    c.modify_time = now;
-                }
+        delete_one(world, level, id, now);
+    }
+    ids
+}
+
+/// Deletes the entity `id` at `level` now (`modify_time` = now).
+pub(crate) fn delete_one(world: &mut World, level: Level, id: &str, now: DateTime<Utc>) {
+    match level {
+        Level::Campaign => {
+            if let Some(c) = world.campaigns.iter_mut().find(|c| c.campaign_id == id) {
+                c.deleted_at = Some(now);
+                c.modify_time = now;
             }
-            Level::AdGroup => {
-                if let Some(g) = world.adgroups.iter_mut().find(|g| &g.adgroup_id == id) {
-                    g.deleted_at = Some(now);
-                    g.modify_time = now;
-                }
+        }
+        Level::AdGroup => {
+            if let Some(g) = world.adgroups.iter_mut().find(|g| g.adgroup_id == id) {
+                g.deleted_at = Some(now);
+                g.modify_time = now;
             }
-            Level::Ad => {
-                if let Some(a) = world.ads.iter_mut().find(|a| &a.ad_id == id) {
-                    a.deleted_at = Some(now);
-                    a.modify_time = Some(now);
-                }
+        }
+        Level::Ad => {
+            if let Some(a) = world.ads.iter_mut().find(|a| a.ad_id == id) {
+                a.deleted_at = Some(now);
+                a.modify_time = Some(now);
             }
         }
     }
-    ids
 }
 
 /// New entities created at `now`; ad groups and ads go under random live parents, and a parent is
@@ -210,7 +220,7 @@ pub fn add(
                     .map(|v| v.id.clone())
                     .collect();
                 let mut ids = IdSpace::of(world);
-                let a = new_ad(&mut ids, rng, &g, &t, &videos, &images, false);
+                let a = new_ad(&mut ids, rng, &g, &t, &videos, &images);
                 let id = a.ad_id.clone();
                 world.ads.push(a);
                 id

@@ -42,9 +42,9 @@ mod engine;
 mod events;
 mod filter;
 mod quantity;
-mod query;
+pub(crate) mod query;
 mod select;
-mod timeline;
+pub(crate) mod timeline;
 
 use std::collections::BTreeMap;
 
@@ -137,6 +137,86 @@ pub fn rows(
     match query::parse(world, params)? {
         query::Parsed::Data(q) => Ok(checked_plan(world, &q, now, settings)?.page(0, u64::MAX).1),
         query::Parsed::Empty { .. } => Ok(Vec::new()),
+    }
+}
+
+/// A validated report task request: its columns in file order, and its rows on demand.
+pub struct TaskQuery {
+    columns: Vec<String>,
+    /// None for a report type the emulator has no data for (a header-only file).
+    query: Option<Box<query::Query>>,
+}
+
+impl TaskQuery {
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Every row at `now` in row order, computed by the same engine as `report/integrated/get/`
+    /// (so the values are the same strings), over the whole selection: no paging, no ad cap.
+    pub fn each_row(
+        &self,
+        world: &World,
+        now: DateTime<Utc>,
+        settings: &ReportSettings,
+        visit: impl FnMut(ReportRow),
+    ) {
+        if let Some(q) = &self.query {
+            engine::Plan::new(world, q, now, settings).each_row(visit);
+        }
+    }
+}
+
+/// Validates a `report/task/create/` request: the synchronous rules without the span limit and
+/// paging, with the task filters and the UV × audience rule (reference §6).
+pub fn validate_task(world: &World, params: &Params) -> Result<(), ApiError> {
+    query::parse_for(world, params, filter::Mode::Task).map(|_| ())
+}
+
+/// Parses a report task request. Columns: the dimensions as requested, then the metrics as
+/// requested (`ad_text_list` / `call_to_action_list` under `ad_id_v2`), then `advertiser_id`,
+/// `currency`, `timezone` for a multi-advertiser task.
+pub fn task_query(world: &World, params: &Params) -> Result<TaskQuery, ApiError> {
+    let parsed = query::parse_for(world, params, filter::Mode::Task)?;
+    let requested = |name: &str| -> Vec<String> {
+        query::json(params, name)
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
+            .unwrap_or_default()
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for d in requested("dimensions") {
+        if !columns.contains(&d) {
+            columns.push(d);
+        }
+    }
+    match parsed {
+        query::Parsed::Empty { .. } => {
+            columns.extend(requested("metrics"));
+            Ok(TaskQuery {
+                columns,
+                query: None,
+            })
+        }
+        query::Parsed::Data(q) => {
+            let v2 = q.id_dim == Some("ad_id_v2");
+            for m in &q.metrics {
+                let listed = v2 && matches!(m.name, "ad_text" | "call_to_action");
+                columns.push(if listed {
+                    format!("{}_list", m.name)
+                } else {
+                    m.name.to_string()
+                });
+            }
+            if q.multi {
+                columns.extend(["advertiser_id", "currency", "timezone"].map(String::from));
+            }
+            Ok(TaskQuery {
+                columns,
+                query: Some(q),
+            })
+        }
     }
 }
 

@@ -74,7 +74,7 @@ pub fn grow(
                 let del = forced || (ai > 0 && rng.chance(0.12));
                 let at = times(rng, gt.create, gt.create + Duration::days(2), g_end, del);
                 let group = &world.adgroups[world.adgroups.len() - 1];
-                let ad = new_ad(ids, rng, group, &at, media.videos, media.images, false);
+                let ad = new_ad(ids, rng, group, &at, media.videos, media.images);
                 world.ads.push(ad);
             }
         }

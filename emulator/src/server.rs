@@ -16,6 +16,7 @@ use crate::assets;
 use crate::auth::{self, no_permission, Token};
 use crate::control;
 use crate::entities;
+use crate::extended_api;
 use crate::faults::{self, Fault};
 use crate::log::{mask_params, LoggedRequest};
 use crate::model::{ApiError, Params, World};
@@ -52,6 +53,8 @@ enum Ep {
     PixelEventStats,
     PixelInstantPageEvent,
     TtVideoList,
+    /// Smart+, GMV Max, Business Center and report tasks (`extended_api`).
+    Extended(extended_api::Endpoint),
 }
 
 fn route(endpoint: &str) -> Option<(Method, Ep)> {
@@ -77,7 +80,7 @@ fn route(endpoint: &str) -> Option<(Method, Ep)> {
         "pixel/event/stats/" => get(Ep::PixelEventStats),
         "pixel/instant_page/event/" => get(Ep::PixelInstantPageEvent),
         "tt_video/list/" => get(Ep::TtVideoList),
-        _ => None,
+        other => extended_api::route(other).map(|(m, e)| (m, Ep::Extended(e))),
     }
 }
 
@@ -158,6 +161,18 @@ async fn dispatch(
 
     let outcome = if path == "/portal/auth" || path == "/marketing_api/auth" {
         portal(&shared, &parts.method, &params)
+    } else if let Some(rest) = path
+        .strip_prefix(extended_api::FILES_PREFIX)
+        .filter(|_| parts.method == Method::GET)
+    {
+        let response = extended_api::task_file(&shared, rest);
+        let status = response.status().as_u16();
+        Outcome {
+            response,
+            code: None,
+            status,
+            fault: None,
+        }
     } else {
         match path
             .strip_prefix(API_PREFIX)
@@ -293,6 +308,28 @@ async fn api(
         Some(Fault::Truncated) | None => run(shared, endpoint, ep, params, token, admission, now),
     };
     let mut result = result;
+    if let Ok(Value::Object(m)) = &mut result {
+        if let Some(Value::String(body)) = m.remove(extended_api::RAW_BODY) {
+            let content_type = m
+                .get(extended_api::RAW_CONTENT_TYPE)
+                .and_then(Value::as_str)
+                .and_then(|c| HeaderValue::from_str(c).ok())
+                .unwrap_or(HeaderValue::from_static("text/plain"));
+            let mut response = Response::new(Body::from(body));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type);
+            if let Ok(v) = HeaderValue::from_str(&rid) {
+                response.headers_mut().insert("x-tt-logid", v);
+            }
+            return Outcome {
+                response,
+                code: Some(0),
+                status: 200,
+                fault: fault_name,
+            };
+        }
+    }
     let throttled = match &mut result {
         Ok(serde_json::Value::Object(m)) => m.remove(report::ADS_THROTTLED).is_some(),
         _ => false,
@@ -347,7 +384,12 @@ fn run(
     admission: Admission,
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
-    if ep == Ep::Report {
+    let heavy = match ep {
+        Ep::Report => true,
+        Ep::Extended(e) => e.heavy(),
+        _ => false,
+    };
+    if heavy {
         tokio::task::block_in_place(|| handle(shared, endpoint, ep, params, token, admission, now))
     } else {
         handle(shared, endpoint, ep, params, token, admission, now)
@@ -385,6 +427,7 @@ fn handle(
         }
         _ => {}
     }
+    let token_text = token.map(str::trim).unwrap_or_default().to_string();
     let token: Token = lock(&shared.auth).check(token)?.clone();
     admission.rate_limit?;
     let world = read(&shared.world);
@@ -444,7 +487,7 @@ fn handle(
             let list: Vec<Value> = ids
                 .iter()
                 .filter_map(|id| world.advertiser(id))
-                .map(|a| sel.apply(advertiser_info(a)))
+                .map(|a| sel.apply(advertiser_info(a, &world)))
                 .collect();
             Ok(json!({ "list": list }))
         }
@@ -473,6 +516,22 @@ fn handle(
             }
             reject_metrics(params, &shared.rejected_metrics)?;
             report::integrated_get(&world, params, now, &shared.report)
+        }
+        Ep::Extended(e) => {
+            if let Some(error) = admission.body_error {
+                return Err(error);
+            }
+            extended_api::handle(
+                shared,
+                &world,
+                &token_text,
+                &token,
+                e,
+                params,
+                now,
+                instant,
+                endpoint,
+            )
         }
         _ => {
             let adv = params::required(params, "advertiser_id")?;
@@ -548,12 +607,17 @@ fn per_advertiser(
     }
 }
 
-fn advertiser_info(a: &crate::model::Advertiser) -> serde_json::Map<String, Value> {
+fn advertiser_info(a: &crate::model::Advertiser, world: &World) -> serde_json::Map<String, Value> {
     let h = crate::rng::hash_str(&a.advertiser_id);
+    // The Business Center that administers the account, as `bc/asset/get/` shows it.
+    let owner_bc_id = world.business.owner_of(&a.advertiser_id).map_or_else(
+        || format!("{}", 7_200_000_000_000_000_000u64 + h % 1_000_000_000_000),
+        |bc| bc.bc_id.clone(),
+    );
     let v = json!({
         "advertiser_id": a.advertiser_id,
         "name": a.name,
-        "owner_bc_id": format!("{}", 7_200_000_000_000_000_000u64 + h % 1_000_000_000_000),
+        "owner_bc_id": owner_bc_id,
         "status": a.status,
         "role": a.role,
         "rejection_reason": "",

@@ -45,6 +45,8 @@ pub struct Shared {
     mutations: AtomicU64,
     /// When the server started; the request log's arrival times count from here.
     pub started: std::time::Instant,
+    /// Smart+, GMV Max, Business Center and report tasks.
+    pub extended: crate::extended_api::ExtendedState,
 }
 
 impl Shared {
@@ -83,6 +85,7 @@ impl Shared {
             limiter: Mutex::new(Limiter::default()),
             mutations: AtomicU64::new(0),
             started: std::time::Instant::now(),
+            extended: crate::extended_api::ExtendedState::new(&cfg.extended),
         }
     }
 
@@ -129,8 +132,22 @@ impl Shared {
 
     pub fn add_advertiser(&self, name: &str, timezone: &str) -> String {
         let (seed, shape) = (self.seed, self.shape);
-        let id =
-            self.mutate(|w, now| generate::add_advertiser(w, seed, shape, name, timezone, now));
+        let extended = &self.extended.config;
+        let id = self.mutate(|w, now| {
+            let id = generate::add_advertiser(w, seed, shape, name, timezone, now);
+            let mut ids = generate::IdSpace::of(w);
+            crate::extended_world::grow_advertiser(
+                w,
+                &mut ids,
+                seed,
+                extended,
+                &id,
+                now,
+                shape.history_days,
+            );
+            crate::extended_world::grow_business(w, seed, extended, now);
+            id
+        });
         lock(&self.auth).grant_main(&id);
         id
     }

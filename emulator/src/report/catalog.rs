@@ -85,6 +85,10 @@ pub enum Attr {
     IsAco,
     AdProfileImage,
     AdUrl,
+    /// `MANUAL` / `UPGRADED_SMART_PLUS`, or `UPGRADED_SMART_PLUS_CREATIVE` on creative rows.
+    CampaignAutomationType,
+    /// The Smart+ ad of a creative, or the ad itself for a manual ad.
+    AdIdV2,
 }
 
 impl Attr {
@@ -93,10 +97,16 @@ impl Attr {
     pub fn level(self) -> Level {
         use Attr::*;
         match self {
-            CampaignName | CampaignId | ObjectiveType | CampaignBudget | SplitTest
-            | CampaignDedicateType | RfCampaignType | AppPromotionType | OptStatus => {
-                Level::Campaign
-            }
+            CampaignName
+            | CampaignId
+            | ObjectiveType
+            | CampaignBudget
+            | SplitTest
+            | CampaignDedicateType
+            | RfCampaignType
+            | AppPromotionType
+            | OptStatus
+            | CampaignAutomationType => Level::Campaign,
             AdgroupName
             | AdgroupId
             | PlacementType
@@ -110,7 +120,7 @@ impl Attr {
             | BidStrategy
             | BillingEvent
             | SmartTarget => Level::AdGroup,
-            AdName | AdText | CallToAction | IsSmartCreative | ImageMode => Level::Ad,
+            AdName | AdText | CallToAction | IsSmartCreative | ImageMode | AdIdV2 => Level::Ad,
             AdvertiserName | Currency => Level::Advertiser,
             AdgroupDownloadUrl | ProfileImage | BidSecondaryGoal | AeoType | IsAco => {
                 Level::AdGroup
@@ -422,6 +432,12 @@ pub static METRICS: &[Metric] = &[
     m("is_aco", attr(Attr::IsAco), ALL),
     m("ad_profile_image", attr(Attr::AdProfileImage), ALL),
     m("ad_url", attr(Attr::AdUrl), ALL),
+    m(
+        "campaign_automation_type",
+        attr(Attr::CampaignAutomationType),
+        ALL,
+    ),
+    m("ad_id_v2", attr(Attr::AdIdV2), ALL),
 ];
 
 /// The catalog's own metrics, then the event metrics (`events`).

@@ -107,7 +107,13 @@ impl<'w, 'q> Plan<'w, 'q> {
             return false;
         }
         let mut order: Vec<usize> = (0..self.sel.groups.len()).collect();
-        let created = |g: &select::Group| g.entity.ad.map(|a| (a.create_time, a.ad_id.clone()));
+        let created = |g: &select::Group| {
+            let e = &g.entity;
+            e.ad.map(|a| (a.create_time, a.ad_id.clone())).or_else(|| {
+                e.smart_plus_ad
+                    .map(|s| (s.create_time, s.smart_plus_ad_id.clone()))
+            })
+        };
         order.sort_by(|a, b| created(&self.sel.groups[*b]).cmp(&created(&self.sel.groups[*a])));
         let keep: std::collections::HashSet<usize> = order.into_iter().take(cap).collect();
         let mut i = 0;
@@ -172,7 +178,7 @@ impl<'w, 'q> Plan<'w, 'q> {
                     }
                 }
                 for (ci, &imp) in per_cell.iter().enumerate() {
-                    if imp > 0 {
+                    if imp > 0 && self.cell_wanted(cells, ci) {
                         visit(Pos {
                             group: gi,
                             bucket: bi,
@@ -182,6 +188,15 @@ impl<'w, 'q> Plan<'w, 'q> {
                 }
             }
         }
+    }
+
+    /// Whether a breakdown cell passes the report task's `country_code` filter.
+    fn cell_wanted(&self, cells: &Cells, cell: usize) -> bool {
+        self.q.countries.as_ref().is_none_or(|set| {
+            cells
+                .labels(cell)
+                .all(|(name, value)| name != "country_code" || set.contains(value))
+        })
     }
 
     /// Quantities of a group over a bucket: one vector per cell, or one without a breakdown (or
@@ -232,17 +247,30 @@ impl<'w, 'q> Plan<'w, 'q> {
             total += 1;
         });
         let mut rows = Vec::with_capacity(wanted.len());
+        self.materialize(wanted, |r| rows.push(r));
+        (total, rows)
+    }
+
+    /// Calls `visit` with every row in row order, without keeping them: a report task's file
+    /// can hold millions of rows.
+    pub fn each_row(&self, visit: impl FnMut(ReportRow)) {
+        let mut all = Vec::new();
+        self.walk(|pos| all.push(pos));
+        self.materialize(all, visit);
+    }
+
+    /// Computes the rows at `positions` (in row order), a group and bucket at a time.
+    fn materialize(&self, positions: Vec<Pos>, mut visit: impl FnMut(ReportRow)) {
         let mut cached: Option<((usize, usize), Vec<Quantities>)> = None;
-        for pos in wanted {
+        for pos in positions {
             let key = (pos.group, pos.bucket);
             if cached.as_ref().map(|c| c.0) != Some(key) {
                 cached = Some((key, self.quantities(pos.group, pos.bucket, true)));
             }
             if let Some((_, q)) = &cached {
-                rows.push(self.row(pos, &q[pos.cell]));
+                visit(self.row(pos, &q[pos.cell]));
             }
         }
-        (total, rows)
     }
 
     /// `total_metrics`: the selection's sums, with the ratios computed from them.
@@ -279,11 +307,18 @@ impl<'w, 'q> Plan<'w, 'q> {
                 dimensions.insert(name.to_string(), v.to_string());
             }
         }
+        let v2 = self.q.id_dim == Some("ad_id_v2");
         let mut metrics: BTreeMap<String, String> = self
             .q
             .metrics
             .iter()
-            .map(|m| (m.name.to_string(), value(m, q, &g.entity)))
+            .map(|m| match (v2, m.kind) {
+                // With ad_id_v2 these attributes come back as lists (reference §3).
+                (true, Kind::Attr(a @ (Attr::AdText | Attr::CallToAction))) => {
+                    (format!("{}_list", m.name), attribute_list(a, &g.entity))
+                }
+                _ => (m.name.to_string(), value(m, q, &g.entity)),
+            })
             .collect();
         if self.q.multi {
             add_account_fields(&mut metrics, adv.advertiser, self.q.utc);
@@ -404,10 +439,23 @@ fn attribute(a: Attr, e: &Entity) -> Option<String> {
             _ => "OCPM",
         }
         .to_string(),
-        Attr::AdName => ad?.ad_name.clone(),
+        Attr::AdName => match (ad, e.smart_plus_ad) {
+            (Some(a), _) => a.ad_name.clone(),
+            (None, Some(s)) => s.ad_name.clone(),
+            (None, None) => return None,
+        },
         Attr::AdText => ad?.ad_text.clone(),
         Attr::CallToAction => ad?.call_to_action.clone(),
         Attr::IsSmartCreative => ad.map(|_| "false".to_string())?,
+        Attr::CampaignAutomationType => match (e.smart_plus_ad, ad) {
+            (Some(_), Some(_)) => crate::smart_plus::UPGRADED_CREATIVE.to_string(),
+            _ => e.automation?.to_string(),
+        },
+        Attr::AdIdV2 => match (e.smart_plus_ad, ad) {
+            (Some(s), _) => s.smart_plus_ad_id.clone(),
+            (None, Some(a)) => a.ad_id.clone(),
+            (None, None) => return None,
+        },
         Attr::ImageMode => ad?.ad_format.clone(),
         Attr::AdvertiserName => e.advertiser?.name.clone(),
         Attr::Currency => e.advertiser?.currency.clone(),
@@ -433,6 +481,19 @@ fn attribute(a: Attr, e: &Entity) -> Option<String> {
         Attr::IsAco => g.map(|_| "false".to_string())?,
         Attr::AdUrl => ad?.landing_page_url.clone(),
     })
+}
+
+/// `ad_text_list` / `call_to_action_list` of an `ad_id_v2` row: a JSON array of strings (the
+/// Smart+ ad's texts, or the manual ad's one), `"-"` without an ad.
+fn attribute_list(a: Attr, e: &Entity) -> String {
+    let items: Vec<String> = match (e.smart_plus_ad, e.ad, a) {
+        (Some(s), _, Attr::AdText) => s.ad_texts.clone(),
+        (Some(s), _, _) => s.call_to_actions.clone(),
+        (None, Some(ad), Attr::AdText) => vec![ad.ad_text.clone()],
+        (None, Some(ad), _) => vec![ad.call_to_action.clone()],
+        (None, None, _) => return "-".to_string(),
+    };
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_string())
 }
 
 #[cfg(test)]

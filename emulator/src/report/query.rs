@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::audience::Breakdown;
 use super::catalog::{self, Level, Metric};
 use super::dimensions;
-use super::filter::{self, StatusFilter};
+use super::filter::{self, Mode, StatusFilter};
 use crate::buying::{self, BuyingSet};
 use crate::model::{ApiError, Params, World};
 
@@ -52,6 +52,12 @@ pub struct Query {
     pub ad_ids: Option<BTreeSet<String>>,
     /// The buying types whose campaigns the report covers, default applied.
     pub buying: BuyingSet,
+    /// Smart+ ad ids or manual ad ids (`ad_ids_v2`, only with the `ad_id_v2` dimension).
+    pub ad_ids_v2: Option<BTreeSet<String>>,
+    /// `campaign_automation_type` filter.
+    pub automation: Option<BTreeSet<String>>,
+    /// `country_code` filter of report tasks: only rows of these countries.
+    pub countries: Option<BTreeSet<String>>,
     pub page: u64,
     pub page_size: u64,
     pub total_metrics: bool,
@@ -152,7 +158,55 @@ fn paging(params: &Params) -> Result<(u64, u64), ApiError> {
 
 /// Validates `params` in a fixed order; the first problem found is the error.
 pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
+    parse_for(world, params, Mode::Sync)
+}
+
+/// Report types of asynchronous report tasks: no BC or TT_SHOP reports.
+const TASK_REPORT_TYPES: &[&str] = &["BASIC", "AUDIENCE", "PLAYABLE_MATERIAL", "CATALOG"];
+
+/// Metrics counted per unique user: report tasks cannot combine them with audience dimensions.
+const UV_METRICS: &[&str] = &[
+    "reach",
+    "frequency",
+    "cost_per_1000_reached",
+    "average_video_play_per_user",
+    "result",
+    "cost_per_result",
+    "result_rate",
+    "real_time_result",
+    "real_time_cost_per_result",
+    "real_time_result_rate",
+    "live_play_count",
+];
+const UV_AUDIENCE_DIMENSIONS: &[&str] = &[
+    "gender",
+    "age",
+    "country_code",
+    "ac",
+    "language",
+    "platform",
+    "interest_category",
+    "placement",
+    "contextual_tag",
+];
+
+/// As [`parse`], for `report/task/create/` with `Mode::Task`: no span limit, no paging (page
+/// and page_size are ignored), other filters, no playable reports, and no UV metric together
+/// with an audience dimension.
+pub fn parse_for(world: &World, params: &Params, mode: Mode) -> Result<Parsed, ApiError> {
+    let task = mode == Mode::Task;
     let report_type = get(params, "report_type").ok_or_else(|| missing("report_type"))?;
+    if task && !TASK_REPORT_TYPES.contains(&report_type) {
+        return Err(ApiError::param(format!(
+            "report_type: Must be one of: {}.",
+            TASK_REPORT_TYPES.join(", ")
+        )));
+    }
+    if task && report_type == "PLAYABLE_MATERIAL" {
+        return Err(ApiError::param(
+            "report_type: PLAYABLE_MATERIAL reports are not supported in report tasks.",
+        ));
+    }
     if !REPORT_TYPES.contains(&report_type) {
         return Err(ApiError::param(format!(
             "report_type: Must be one of: {}.",
@@ -166,7 +220,7 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
         ));
     }
     if !matches!(report_type, "BASIC" | "AUDIENCE") || service_type != "AUCTION" {
-        let (page, page_size) = paging(params)?;
+        let (page, page_size) = if task { (1, 1) } else { paging(params)? };
         return Ok(Parsed::Empty { page, page_size });
     }
     let audience = report_type == "AUDIENCE";
@@ -194,11 +248,20 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
     let range = if lifetime {
         Range::Lifetime
     } else {
-        dates(params, dims.time)?
+        dates(params, if task { None } else { Some(dims.time) })?
     };
     let metrics = metrics(params, audience, &dims.breakdowns, level, lifetime)?;
-    let filters = filter::filtering(params, level)?;
-    let (page, page_size) = paging(params)?;
+    if task {
+        uv_rule(params, &metrics)?;
+    }
+    let filters = filter::filtering_for(params, level, mode)?;
+    smart_plus_rules(&dims, &filters)?;
+    if filters.countries.is_some() && !dims.breakdowns.contains(&Breakdown::Country) {
+        return Err(ApiError::param(
+            "filtering: country_code can only be used together with the country_code dimension.",
+        ));
+    }
+    let (page, page_size) = if task { (1, 1) } else { paging(params)? };
     Ok(Parsed::Data(Box::new(Query {
         advertisers,
         multi,
@@ -221,6 +284,9 @@ pub fn parse(world: &World, params: &Params) -> Result<Parsed, ApiError> {
         buying: filters
             .buying_types
             .unwrap_or_else(|| buying::report_default(level == Level::Advertiser)),
+        ad_ids_v2: filters.ad_ids_v2,
+        automation: filters.automation,
+        countries: filters.countries,
         page,
         page_size,
         total_metrics: boolean(params, "enable_total_metrics")?,
@@ -295,6 +361,13 @@ fn dimensions(params: &Params, audience: bool, level: Level) -> Result<Dims, Api
             )));
         }
         if let Some((id, id_level)) = id_dimension(name) {
+            if dims.id.is_some_and(|other| {
+                [other, id] == ["ad_id", "ad_id_v2"] || [other, id] == ["ad_id_v2", "ad_id"]
+            }) {
+                return Err(ApiError::param(
+                    "dimensions: ad_id_v2 cannot be used together with ad_id.",
+                ));
+            }
             if dims.id.is_some() {
                 return Err(ApiError::param(
                     "dimensions: At most one ID dimension is allowed.",
@@ -358,7 +431,8 @@ fn date(params: &Params, name: &str) -> Result<NaiveDate, ApiError> {
         .ok_or_else(|| ApiError::param(format!("{name}: Not a valid date, expected YYYY-MM-DD.")))
 }
 
-fn dates(params: &Params, time: TimeDim) -> Result<Range, ApiError> {
+/// `time` is None for report tasks, which have no span limit.
+fn dates(params: &Params, time: Option<TimeDim>) -> Result<Range, ApiError> {
     let start = date(params, "start_date")?;
     let end = date(params, "end_date")?;
     if end < start {
@@ -370,9 +444,10 @@ fn dates(params: &Params, time: TimeDim) -> Result<Range, ApiError> {
     // Without a time dimension TikTok takes a year back from end_date: Airbyte's lifetime
     // audience stream sends today−365 … today, 366 calendar days, and is served.
     let (max, text) = match time {
-        TimeDim::Day => (30, "30 days"),
-        TimeDim::Hour => (1, "1 day"),
-        TimeDim::None => (366, "365 days"),
+        Some(TimeDim::Day) => (30, "30 days"),
+        Some(TimeDim::Hour) => (1, "1 day"),
+        Some(TimeDim::None) => (366, "365 days"),
+        None => return Ok(Range::Dates(start, end)),
     };
     if span > max {
         return Err(ApiError::param(format!(
@@ -380,6 +455,46 @@ fn dates(params: &Params, time: TimeDim) -> Result<Range, ApiError> {
         )));
     }
     Ok(Range::Dates(start, end))
+}
+
+/// Reference §6: report tasks reject UV metrics together with audience dimensions.
+fn uv_rule(params: &Params, metrics: &[&'static Metric]) -> Result<(), ApiError> {
+    let dims = string_list(params, "dimensions")?.unwrap_or_default();
+    let audience: Vec<&str> = dims
+        .iter()
+        .map(String::as_str)
+        .filter(|d| UV_AUDIENCE_DIMENSIONS.contains(d))
+        .collect();
+    let uv: Vec<&str> = metrics
+        .iter()
+        .map(|m| m.name)
+        .filter(|m| UV_METRICS.contains(m))
+        .collect();
+    if audience.is_empty() || uv.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::param(format!(
+        "metrics: UV metrics {} cannot be used with audience dimensions {} in report tasks.",
+        py_list(&uv),
+        py_list(&audience)
+    )))
+}
+
+/// Reference §3: `ad_id_v2` does not go with the `ad_ids` filter, and `ad_ids_v2` needs the
+/// `ad_id_v2` dimension (hence AUCTION_AD).
+fn smart_plus_rules(dims: &Dims, filters: &filter::Filters) -> Result<(), ApiError> {
+    let v2 = dims.id == Some("ad_id_v2");
+    if v2 && filters.ad_ids.is_some() {
+        return Err(ApiError::param(
+            "filtering: ad_ids cannot be used with the ad_id_v2 dimension; use ad_ids_v2.",
+        ));
+    }
+    if !v2 && filters.ad_ids_v2.is_some() {
+        return Err(ApiError::param(
+            "filtering: ad_ids_v2 requires data_level AUCTION_AD and the ad_id_v2 dimension.",
+        ));
+    }
+    Ok(())
 }
 
 fn metrics(

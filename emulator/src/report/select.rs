@@ -11,6 +11,7 @@ use super::quantity::AdModel;
 use super::query::Query;
 use super::timeline::{self, SECS_PER_HOUR};
 use crate::model::{Ad, AdGroup, Advertiser, Campaign, World};
+use crate::smart_plus::SmartPlusAd;
 
 /// The entities behind a row, for attribute metrics. Only those at or above the data level are
 /// set, and none when the request has no ID dimension (a row then spans many entities).
@@ -21,6 +22,10 @@ pub struct Entity<'w> {
     pub campaign: Option<&'w Campaign>,
     pub adgroup: Option<&'w AdGroup>,
     pub ad: Option<&'w Ad>,
+    /// The Smart+ ad of the row: of its creative (`ad_id` rows) or itself (`ad_id_v2` rows).
+    pub smart_plus_ad: Option<&'w SmartPlusAd>,
+    /// `campaign_automation_type` of the row's campaign.
+    pub automation: Option<&'static str>,
 }
 
 pub struct Group<'w> {
@@ -121,6 +126,19 @@ fn select_advertiser<'w>(
         .iter()
         .filter(|a| a.advertiser_id == adv_id && covered(&a.campaign_id))
         .collect();
+    let smart_plus_of = world.smart_plus.ads_by_creative();
+    let automation_of = |campaign_id: &str| world.smart_plus.automation_type(campaign_id);
+    let automation_wanted = |campaign_id: &str| {
+        q.automation
+            .as_ref()
+            .is_none_or(|set| set.contains(automation_of(campaign_id)))
+    };
+    // The report's `ad_id_v2` of an ad: its Smart+ ad, or itself.
+    let v2_of = |a: &'w Ad| -> &'w str {
+        smart_plus_of
+            .get(a.ad_id.as_str())
+            .map_or(a.ad_id.as_str(), |s| s.smart_plus_ad_id.as_str())
+    };
     let campaign_of = |id: &str| campaigns.get(id).copied();
     let adgroup_of = |id: &str| adgroups.get(id).copied();
     // Same rule as World::ad_effective_deleted_at / adgroup_effective_deleted_at, via the maps.
@@ -140,10 +158,12 @@ fn select_advertiser<'w>(
     };
     let wanted =
         |set: &Option<BTreeSet<String>>, id: &str| set.as_ref().is_none_or(|s| s.contains(id));
-    let ad_matches = |a: &Ad| {
+    let ad_matches = |a: &'w Ad| {
         wanted(&q.campaign_ids, &a.campaign_id)
             && wanted(&q.adgroup_ids, &a.adgroup_id)
             && wanted(&q.ad_ids, &a.ad_id)
+            && wanted(&q.ad_ids_v2, v2_of(a))
+            && automation_wanted(&a.campaign_id)
     };
 
     let own = Entity {
@@ -152,7 +172,13 @@ fn select_advertiser<'w>(
     };
     // (id, entity, members as indices into `ads`)
     let mut entities: Vec<(&'w str, Entity<'w>, Vec<usize>)> = match q.level {
-        Level::Advertiser => vec![(adv_id, own, (0..ads.len()).collect())],
+        Level::Advertiser => vec![(
+            adv_id,
+            own,
+            (0..ads.len())
+                .filter(|&i| automation_wanted(&ads[i].campaign_id))
+                .collect(),
+        )],
         Level::Campaign => {
             let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, a) in ads.iter().enumerate() {
@@ -163,10 +189,12 @@ fn select_advertiser<'w>(
                 .filter(|c| {
                     q.status.admits(deleted(c.deleted_at, now))
                         && wanted(&q.campaign_ids, &c.campaign_id)
+                        && automation_wanted(&c.campaign_id)
                 })
                 .map(|c| {
                     let entity = Entity {
                         campaign: Some(c),
+                        automation: Some(automation_of(&c.campaign_id)),
                         ..own
                     };
                     (
@@ -188,11 +216,13 @@ fn select_advertiser<'w>(
                     q.status.admits(deleted(adgroup_deleted_at(g), now))
                         && wanted(&q.campaign_ids, &g.campaign_id)
                         && wanted(&q.adgroup_ids, &g.adgroup_id)
+                        && automation_wanted(&g.campaign_id)
                 })
                 .map(|g| {
                     let entity = Entity {
                         campaign: campaign_of(&g.campaign_id),
                         adgroup: Some(g),
+                        automation: Some(automation_of(&g.campaign_id)),
                         ..own
                     };
                     (
@@ -202,6 +232,37 @@ fn select_advertiser<'w>(
                     )
                 })
                 .collect()
+        }
+        Level::Ad if q.id_dim == Some("ad_id_v2") => {
+            // One row per Smart+ ad adding up its admitted creatives; manual ads as they are.
+            let mut by_v2: Vec<(&'w str, Entity<'w>, Vec<usize>)> = Vec::new();
+            let mut index: HashMap<&str, usize> = HashMap::new();
+            for (i, a) in ads.iter().enumerate() {
+                if !(q.status.admits(deleted(ad_deleted_at(a), now)) && ad_matches(a)) {
+                    continue;
+                }
+                let v2 = v2_of(a);
+                if let Some(&k) = index.get(v2) {
+                    by_v2[k].2.push(i);
+                    continue;
+                }
+                let smart_plus_ad = smart_plus_of.get(a.ad_id.as_str()).copied();
+                let entity = Entity {
+                    campaign: campaign_of(&a.campaign_id),
+                    adgroup: adgroup_of(&a.adgroup_id),
+                    ad: if smart_plus_ad.is_some() {
+                        None
+                    } else {
+                        Some(a)
+                    },
+                    smart_plus_ad,
+                    automation: Some(automation_of(&a.campaign_id)),
+                    ..own
+                };
+                index.insert(v2, by_v2.len());
+                by_v2.push((v2, entity, vec![i]));
+            }
+            by_v2
         }
         Level::Ad => ads
             .iter()
@@ -213,6 +274,8 @@ fn select_advertiser<'w>(
                     campaign: campaign_of(&a.campaign_id),
                     adgroup: adgroup_of(&a.adgroup_id),
                     ad: Some(a),
+                    smart_plus_ad: smart_plus_of.get(a.ad_id.as_str()).copied(),
+                    automation: Some(automation_of(&a.campaign_id)),
                 };
                 (a.ad_id.as_str(), entity, vec![i])
             })

@@ -128,6 +128,8 @@ fn binary_rejects_bad_options() {
         &["--api-error-rate", "2"],
         &["--now", "yesterday"],
         &["--clock-speed", "-1"],
+        &["--finance-role", "BOSS"],
+        &["--report-task-failure-rate", "1.5"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_tiktok-emulator"))
             .args(args)
@@ -137,4 +139,60 @@ fn binary_rejects_bad_options() {
         assert!(out.stdout.is_empty());
         assert!(!out.stderr.is_empty());
     }
+}
+
+#[test]
+fn binary_options_reach_the_business_center_and_gmv_max() {
+    let (_child, url) = start(&[
+        "--port",
+        "0",
+        "--qps",
+        "0",
+        "--finance-role",
+        "none",
+        "--gmv-max-stores",
+        "1",
+    ]);
+    let mut c = Client::new(&url).unwrap();
+    let bcs = c
+        .get("/open_api/v1.3/bc/get/", Some("emulator-token"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(bcs["code"], 0, "{bcs}");
+    let bc = bcs["data"]["list"][0]["bc_info"]["bc_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let balance = c
+        .get(
+            &format!("/open_api/v1.3/advertiser/balance/get/?bc_id={bc}"),
+            Some("emulator-token"),
+        )
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(balance["code"], 40001, "no finance role: {balance}");
+    let adv = c
+        .get("/open_api/v1.3/oauth2/advertiser/get/?app_id=7100000000000000001&secret=emulator-secret", Some("emulator-token"))
+        .unwrap()
+        .json()
+        .unwrap()["data"]["list"][0]["advertiser_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stores = c
+        .get(
+            &format!("/open_api/v1.3/gmv_max/store/list/?advertiser_id={adv}"),
+            Some("emulator-token"),
+        )
+        .unwrap()
+        .json()
+        .unwrap();
+    let list = stores["data"]["store_list"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0]["is_gmv_max_available"], true,
+        "a single store is available"
+    );
 }

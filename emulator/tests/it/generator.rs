@@ -64,10 +64,26 @@ fn entity_times_nest_inside_the_history_window() {
     };
     let w = generate(&cfg);
     let start = cfg.now - Duration::days(30);
-    // 5 auction and 3 reservation campaigns per advertiser, 2 ad groups each, 2 ads each.
-    assert_eq!(w.campaigns.len(), 48);
-    assert_eq!(w.adgroups.len(), 96);
-    assert_eq!(w.ads.len(), 192);
+    // The configured manual tree (5 auction and 3 reservation campaigns per advertiser, 2 ad
+    // groups each, 2 ads each); Upgraded Smart+ campaigns come on top of it.
+    let manual = |campaign_id: &str| w.smart_plus.campaign(campaign_id).is_none();
+    assert_eq!(
+        w.campaigns
+            .iter()
+            .filter(|c| manual(&c.campaign_id))
+            .count(),
+        48
+    );
+    assert_eq!(
+        w.adgroups.iter().filter(|g| manual(&g.campaign_id)).count(),
+        96
+    );
+    assert_eq!(w.ads.iter().filter(|a| manual(&a.campaign_id)).count(), 192);
+    assert_eq!(
+        w.smart_plus.campaigns.len(),
+        6,
+        "one Smart+ campaign per advertiser"
+    );
     for c in &w.campaigns {
         assert!(c.create_time >= start && c.create_time <= cfg.now);
         assert!(c.modify_time >= c.create_time && c.modify_time <= cfg.now);

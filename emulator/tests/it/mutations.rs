@@ -204,10 +204,11 @@ fn added_advertiser_is_reachable_with_its_own_tree() {
             "campaign/get/",
             &id,
             "campaign_id",
-            "{\"primary_status\": \"STATUS_ALL\", \"buying_types\": [\"AUCTION\"]}"
+            "{\"primary_status\": \"STATUS_ALL\", \"buying_types\": [\"AUCTION\"], \"campaign_automation_type\": \"MANUAL\"}"
         )
         .len(),
-        3
+        3,
+        "the configured manual campaigns (the Smart+ one is counted apart)"
     );
     assert!(
         !api.ok("file/image/ad/search/", &[("advertiser_id", &id)])["list"]

@@ -48,8 +48,10 @@ fn requests_stay_under_the_limit_in_every_window_and_none_is_sent_twice() {
         },
         ..EmulatorConfig::default()
     });
+    // A generous timeout: on a loaded machine a slow answer must not turn into a retry.
     let config = env.config(json!({
         "rate_limit_tier": "ultimate", "requests_per_second": null, "requests_per_minute": null,
+        "request_timeout_seconds": 120,
     }));
     let catalog = env.catalog(
         &config,

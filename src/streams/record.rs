@@ -3,7 +3,10 @@
 //! row. Values keep TikTok's text: IDs become strings, instants RFC 3339, metrics JSON numbers
 //! with TikTok's own digits.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -34,6 +37,14 @@ pub fn parse_instant_text(s: &str) -> Option<DateTime<Utc>> {
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `"key":`, for `Lines::encoded_key`.
+pub fn encode_key(key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() + 3);
+    push_json_str(&mut out, key);
+    out.push(b':');
+    out
 }
 
 /// A JSON string of `s`, quotes included.
@@ -142,6 +153,16 @@ impl Lines {
         &mut self.buf
     }
 
+    /// A key already encoded as `"key":` (columns encode theirs once per request).
+    pub fn encoded_key(&mut self, encoded: &[u8]) -> &mut Vec<u8> {
+        if !self.first_field {
+            self.buf.push(b',');
+        }
+        self.first_field = false;
+        self.buf.extend_from_slice(encoded);
+        &mut self.buf
+    }
+
     pub fn end(&mut self) {
         self.buf.extend_from_slice(&self.suffix);
         self.count += 1;
@@ -174,23 +195,128 @@ pub struct BadValue {
     pub text: String,
 }
 
+/// A metric's value as the parser met it: read in one pass, borrowed from the response when it
+/// can be (the hot path of a report: most of a record is metrics).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricValue<'a> {
+    Null,
+    /// A string's content; `clean` when it was borrowed without escapes, so it can be copied
+    /// between quotes as it is.
+    Text {
+        text: Cow<'a, str>,
+        clean: bool,
+    },
+    /// A number's digits as TikTok wrote them.
+    Number(Cow<'a, str>),
+    /// An object, array or boolean: never a metric.
+    Other,
+}
+
+/// The key serde_json gives a number when it keeps numbers' exact text (`arbitrary_precision`).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+impl<'de> Deserialize<'de> for MetricValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MetricValue<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a metric value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MetricValue::Text {
+                    text: Cow::Borrowed(v),
+                    clean: true,
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MetricValue::Text {
+                    text: Cow::Owned(v.to_string()),
+                    clean: false,
+                })
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MetricValue::Text {
+                    text: Cow::Owned(v),
+                    clean: false,
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(MetricValue::Number(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(MetricValue::Number(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                // Only without `arbitrary_precision`, which this crate always enables.
+                Ok(MetricValue::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetricValue::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MetricValue::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MetricValue::Null)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(MetricValue::Other)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut number = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == NUMBER_TOKEN {
+                        number = Some(Cow::Owned(map.next_value::<String>()?));
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                Ok(number.map_or(MetricValue::Other, MetricValue::Number))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A metric's text as a JSON value of its kind, written without passing decimals through a
 /// float. Err(text) when the text is not of that kind (the value is then null).
 pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Result<(), String> {
-    let text: std::borrow::Cow<'_, str> = match scalar(raw) {
-        Scalar::Null => {
+    match serde_json::from_str::<MetricValue>(raw.get()) {
+        Ok(v) => push_metric_value(out, v, kind),
+        Err(_) => {
+            out.extend_from_slice(b"null");
+            Err(raw.get().to_string())
+        }
+    }
+}
+
+/// `push_metric` for a value already read by the parser.
+pub fn push_metric_value(
+    out: &mut Vec<u8>,
+    value: MetricValue<'_>,
+    kind: MetricKind,
+) -> Result<(), String> {
+    let (text, clean) = match value {
+        MetricValue::Null => {
             out.extend_from_slice(b"null");
             return Ok(());
         }
-        Scalar::Text(t) => match t {
-            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.trim()),
-            std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.trim().to_string()),
-        },
-        Scalar::Number(n) => std::borrow::Cow::Borrowed(n),
-        Scalar::Other => {
+        MetricValue::Text { text, clean } => (text, clean),
+        MetricValue::Number(n) => (n, true),
+        MetricValue::Other => {
             out.extend_from_slice(b"null");
-            return Err(raw.get().to_string());
+            return Err("an object, array or boolean".into());
         }
+    };
+    // TikTok does not pad values; trimming only when there is something to trim keeps the
+    // common case a borrow.
+    let text: &str = if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace)
+    {
+        text.trim()
+    } else {
+        &text
     };
     if text.is_empty() || text == "-" {
         out.extend_from_slice(b"null");
@@ -198,11 +324,17 @@ pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Resul
     }
     let ok = match kind {
         MetricKind::Text => {
-            push_json_str(out, &text);
+            if clean {
+                out.push(b'"');
+                out.extend_from_slice(text.as_bytes());
+                out.push(b'"');
+            } else {
+                push_json_str(out, text);
+            }
             return Ok(());
         }
-        MetricKind::Integer => integer_text(&text),
-        MetricKind::Number => is_decimal(&text).then_some(&*text),
+        MetricKind::Integer => integer_text(text),
+        MetricKind::Number => is_decimal(text).then_some(text),
     };
     match ok {
         Some(digits) => {
@@ -211,7 +343,7 @@ pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Resul
         }
         None => {
             out.extend_from_slice(b"null");
-            Err(text.into_owned())
+            Err(text.to_string())
         }
     }
 }
@@ -285,6 +417,12 @@ mod tests {
             .1
             .is_err());
         assert!(metric("{\"a\":1}", MetricKind::Number).1.is_err());
+        assert!(metric("true", MetricKind::Number).1.is_err());
+        assert_eq!(
+            metric("12.50", MetricKind::Number),
+            ("12.50".into(), Ok(()))
+        );
+        assert_eq!(metric("\" 7 \"", MetricKind::Integer), ("7".into(), Ok(())));
         assert_eq!(
             metric("\"Campaign \\\"A\\\"\"", MetricKind::Text),
             ("\"Campaign \\\"A\\\"\"".into(), Ok(()))

@@ -19,7 +19,9 @@ use super::decl::{Granularity, Level, MetricKind, ReportDecl, ReportType};
 use super::list::{decode_page, ItemShape};
 use super::metrics;
 use super::paging::{self, PageSummary};
-use super::record::{push_json_str, push_metric, scalar, BadValue, Lines, Scalar};
+use super::record::{
+    encode_key, push_json_str, push_metric_value, scalar, BadValue, Lines, MetricValue, Scalar,
+};
 use crate::config::CustomReport;
 use crate::error::Error;
 use crate::plan::{self, Window};
@@ -487,6 +489,8 @@ pub struct RowShape {
 
 struct Column {
     name: String,
+    /// `"name":`, encoded once.
+    key: Vec<u8>,
     kind: MetricKind,
 }
 
@@ -503,6 +507,7 @@ impl RowShape {
             .iter()
             .map(|m| Column {
                 name: m.clone(),
+                key: encode_key(m),
                 kind: metrics::metric_kind(m).unwrap_or(MetricKind::Text),
             })
             .collect();
@@ -531,9 +536,9 @@ impl RowShape {
         }
     }
 
-    fn column(&self, name: &str, hint: usize) -> Option<usize> {
-        match self.columns.get(hint) {
-            Some(c) if c.name == name => Some(hint),
+    fn column(&self, name: &str, guess: usize) -> Option<usize> {
+        match self.columns.get(guess) {
+            Some(c) if c.name == name => Some(guess),
             _ => self.index.get(name).copied(),
         }
     }
@@ -660,6 +665,9 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 /// What a row had, reused from row to row.
 struct RowState {
     metrics_seen: Vec<bool>,
+    /// The column met at each position of the previous rows' metrics: TikTok sends metrics in
+    /// the same order on every row, so this is the first guess for the next row.
+    positions: Vec<usize>,
     breakdowns_seen: Vec<bool>,
     has_id: bool,
     time: TimeCheck,
@@ -678,6 +686,7 @@ impl RowState {
     fn new(shape: &RowShape) -> RowState {
         RowState {
             metrics_seen: vec![false; shape.columns.len()],
+            positions: Vec::new(),
             breakdowns_seen: vec![false; shape.breakdowns.len()],
             has_id: false,
             time: TimeCheck::Missing,
@@ -746,7 +755,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         }
         for (i, c) in shape.columns.iter().enumerate() {
             if !state.metrics_seen[i] {
-                lines.key(&c.name).extend_from_slice(b"null");
+                lines.encoded_key(&c.key).extend_from_slice(b"null");
             }
         }
         if page.first_key.is_none() {
@@ -884,20 +893,28 @@ impl<'de> Visitor<'de> for MetricsSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let shape = self.shape;
-        let mut hint = 0;
+        let state = &mut *self.state;
+        let mut position = 0;
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            let raw: &'de RawValue = map.next_value()?;
-            // TikTok sends metrics in the same order on every row: the next column is a good guess.
-            let Some(i) = shape.column(&key, hint) else {
+            let value: MetricValue<'de> = map.next_value()?;
+            let guess = state.positions.get(position).copied().unwrap_or(usize::MAX);
+            let found = shape.column(&key, guess);
+            match state.positions.get_mut(position) {
+                Some(p) => *p = found.unwrap_or(usize::MAX),
+                None => state.positions.push(found.unwrap_or(usize::MAX)),
+            }
+            position += 1;
+            let Some(i) = found else {
                 continue;
             };
-            hint = i + 1;
-            if self.state.metrics_seen[i] {
+            if state.metrics_seen[i] {
                 continue;
             }
-            self.state.metrics_seen[i] = true;
+            state.metrics_seen[i] = true;
             let column = &shape.columns[i];
-            if let Err(text) = push_metric(self.lines.key(&column.name), raw, column.kind) {
+            if let Err(text) =
+                push_metric_value(self.lines.encoded_key(&column.key), value, column.kind)
+            {
                 if !self.bad.iter().any(|b| b.metric == column.name) {
                     self.bad.push(BadValue {
                         metric: column.name.clone(),

@@ -92,6 +92,8 @@ pub struct Client {
     in_flight: Arc<InFlight>,
     decoding: Arc<Semaphore>,
     max_retry: Duration,
+    /// How long TikTok may take to start answering, and then to send the body.
+    timeout: Duration,
     backoff_base: Duration,
     /// A wait for the rate limit longer than this is reported (RATE_LIMITED status).
     long_wait: Duration,
@@ -100,8 +102,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client, ApiError> {
+        // No overall timeout here: `get` times the wait for TikTok's headers and the body read
+        // separately, so the time an answer waits for its turn to be decoded (our own
+        // backpressure) never counts as TikTok being slow.
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.request_timeout_secs))
             .connect_timeout(Duration::from_secs(30))
             // A redirect would carry the Access-Token header to wherever it points, and its body
             // is not TikTok's answer: TikTok's API does not redirect, so none is followed.
@@ -131,6 +135,7 @@ impl Client {
             in_flight: InFlight::new(config.max_in_flight),
             decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
             max_retry: Duration::from_secs(config.max_retry_secs),
+            timeout: Duration::from_secs(config.request_timeout_secs),
             backoff_base: Duration::from_millis(config.backoff_base_ms),
             long_wait: Duration::from_millis(config.rate_limited_status_after_ms),
             jitter: Arc::new(AtomicU64::new(seed | 1)),
@@ -211,7 +216,7 @@ impl Client {
             .post(format!("{}{}", self.root, path))
             .header(ACCEPT, "application/json")
             .json(body);
-        let resp = req.send().await.map_err(|e| sent_error(path, &e))?;
+        let resp = self.send(path, req).await?;
         let (bytes, _) = self.read_body(path, resp).await?;
         Ok(envelope::decode(&bytes, path, AsValue)?
             .data
@@ -266,21 +271,37 @@ impl Client {
         Ok(Fetched { value, decoding })
     }
 
-    /// The whole body of a 200; any other status is an error (5xx and 429 worth retrying).
+    /// Sends a request and waits, at most `timeout`, for TikTok's status and headers.
+    async fn send(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ApiError> {
+        match tokio::time::timeout(self.timeout, req.send()).await {
+            Ok(sent) => sent.map_err(|e| sent_error(path, &e)),
+            Err(_) => Err(timed_out(path, "waiting for the answer")),
+        }
+    }
+
+    /// The whole body of a 200, read within `timeout`; any other status is an error (5xx and
+    /// 429 worth retrying).
     async fn read_body(
         &self,
         path: &str,
         resp: reqwest::Response,
     ) -> Result<(bytes::Bytes, u16), ApiError> {
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| {
-            ApiError::transport(
-                ErrorKind::Transient,
-                redact(&format!("response cut short: {}", without_url(&e))),
-                Some(status),
-                path,
-            )
-        })?;
+        let body = match tokio::time::timeout(self.timeout, resp.bytes()).await {
+            Ok(read) => read.map_err(|e| {
+                ApiError::transport(
+                    ErrorKind::Transient,
+                    redact(&format!("response cut short: {}", without_url(&e))),
+                    Some(status),
+                    path,
+                )
+            })?,
+            Err(_) => return Err(timed_out(path, "reading the answer")),
+        };
         if status != 200 {
             let kind = match status {
                 429 => ErrorKind::RateLimited,
@@ -311,6 +332,15 @@ impl Client {
         let fraction = 0.5 + (x % 1000) as f64 / 2000.0;
         exp.mul_f64(fraction)
     }
+}
+
+fn timed_out(path: &str, what: &str) -> ApiError {
+    ApiError::transport(
+        ErrorKind::Transient,
+        format!("timed out {what}"),
+        None,
+        path,
+    )
 }
 
 fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {

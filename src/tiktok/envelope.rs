@@ -83,7 +83,16 @@ pub fn decode<'de, S>(body: &'de [u8], path: &str, seed: S) -> Result<Success<S:
 where
     S: DeserializeSeed<'de>,
 {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // One UTF-8 check of the whole body, so the parser does not check every string again.
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::transport(
+            ErrorKind::Transient,
+            format!("the response is not UTF-8 text ({e})"),
+            Some(200),
+            path,
+        )
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let envelope = de
         .deserialize_map(EnvelopeVisitor { seed: Some(seed) })
         .and_then(|e| de.end().map(|()| e))

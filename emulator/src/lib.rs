@@ -14,6 +14,7 @@ pub mod model;
 pub mod report;
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod client;

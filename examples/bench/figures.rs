@@ -73,6 +73,8 @@ pub struct RunFigures {
     pub cpu_s: f64,
     pub records_per_cpu_s: Option<f64>,
     pub peak_rss_mib: f64,
+    /// The launcher's own peak: `peak_rss_mib` cannot read below it.
+    pub launcher_peak_rss_mib: f64,
     /// CPU of the benchmark process during the run: the emulator serving it and the stdout
     /// tally. Not the connector's; it shows how much of the shared cores the emulator took.
     pub emulator_and_bench_cpu_s: f64,
@@ -90,7 +92,7 @@ impl RunFigures {
         rate: Option<f64>,
         emulator_cpu_s: f64,
     ) -> Self {
-        let wall = usage.wall.as_secs_f64();
+        let wall = usage.wall_s;
         let cpu = usage.user_s + usage.sys_s;
         let floor = floor_seconds(audit.requests, rate);
         RunFigures {
@@ -116,6 +118,7 @@ impl RunFigures {
             cpu_s: round(cpu, 3),
             records_per_cpu_s: ratio(tally.records as f64, Some(cpu)).map(f64::round),
             peak_rss_mib: round(usage.max_rss_kib as f64 / 1024.0, 1),
+            launcher_peak_rss_mib: round(usage.launcher_rss_kib as f64 / 1024.0, 1),
             emulator_and_bench_cpu_s: round(emulator_cpu_s, 3),
             error_traces: tally.error_traces,
             error_messages: tally.error_messages.clone(),
@@ -137,10 +140,7 @@ pub struct SpecFigures {
 
 impl SpecFigures {
     pub fn new(usages: &[Usage]) -> Option<SpecFigures> {
-        let ms: Vec<f64> = usages
-            .iter()
-            .map(|u| u.wall.as_secs_f64() * 1000.0)
-            .collect();
+        let ms: Vec<f64> = usages.iter().map(|u| u.wall_s * 1000.0).collect();
         Some(SpecFigures {
             runs: usages.len(),
             median_ms: round(median(ms.clone())?, 2),
@@ -169,6 +169,14 @@ pub struct Summary {
 
 fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or("—".to_string(), |v| format!("{v:.digits$}"))
+}
+
+/// At most `max` characters of `s`, with an ellipsis when cut.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// A human-readable table: one column per run.
@@ -271,7 +279,13 @@ pub fn render(s: &Summary) -> String {
                 out.push_str(&format!("{} error: {e}\n", r.run));
             }
             for d in &r.duplicate_examples {
-                out.push_str(&format!("{} duplicate: {d}\n", r.run));
+                out.push_str(&format!("{} duplicate: {}\n", r.run, shorten(d, 160)));
+            }
+            if r.peak_rss_mib <= r.launcher_peak_rss_mib {
+                out.push_str(&format!(
+                    "{}: peak RSS is at the launcher's own ({:.1} MiB): read it as \"at most that\"\n",
+                    r.run, r.launcher_peak_rss_mib
+                ));
             }
         }
     }
@@ -287,7 +301,6 @@ pub fn render(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn the_floor_uses_the_tighter_limit() {
@@ -306,6 +319,12 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_cut_on_a_character_boundary() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("ÿÿÿÿ", 2), "ÿÿ…");
+    }
+
+    #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
@@ -314,10 +333,11 @@ mod tests {
 
     fn sample() -> RunFigures {
         let usage = Usage {
-            wall: Duration::from_millis(12_500),
+            wall_s: 12.5,
             user_s: 1.5,
             sys_s: 0.5,
             max_rss_kib: 20480,
+            launcher_rss_kib: 3072,
             exit_code: Some(0),
             signal: None,
         };
@@ -350,6 +370,7 @@ mod tests {
             "3 records / 2 CPU-seconds, rounded"
         );
         assert_eq!(r.peak_rss_mib, 20.0);
+        assert_eq!(r.launcher_peak_rss_mib, 3.0);
         assert_eq!(r.requests_per_s, 8.0);
     }
 

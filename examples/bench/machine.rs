@@ -18,7 +18,7 @@ fn read(path: &str) -> String {
 }
 
 /// The value of the first `key: value` line of a /proc file.
-fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+pub fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     text.lines()
         .find(|l| l.split(':').next().is_some_and(|k| k.trim() == key))
         .and_then(|l| l.split_once(':'))

@@ -17,9 +17,10 @@ mod scenario;
 mod setup;
 mod tally;
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 
 use chrono::{Duration, SecondsFormat};
 use clap::Parser;
@@ -27,6 +28,7 @@ use serde_json::Value;
 use tiktok_emulator::audit::audit;
 use tiktok_emulator::{Emulator, EmulatorConfig};
 
+use child::Launch;
 use figures::{allowed_rate, RunFigures, SpecFigures, Summary};
 use machine::Machine;
 use scenario::{Cli, Scenario};
@@ -65,25 +67,30 @@ impl Sync<'_> {
         let stderr_path = self.dir.join(format!("stderr-{run}.log"));
         let stderr = File::create(&stderr_path)
             .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
-        let mut cmd = Command::new(self.bin);
-        cmd.arg("read")
-            .arg("--config")
-            .arg(&config)
-            .arg("--catalog")
-            .arg(catalog);
+        let mut args: Vec<OsString> = vec![
+            "read".into(),
+            "--config".into(),
+            config.into(),
+            "--catalog".into(),
+            catalog.into(),
+        ];
         if let Some(s) = state {
-            cmd.arg("--state").arg(s);
+            args.extend(["--state".into(), s.into()]);
         }
-        // The connector's "today" is the emulator's clock, as in the tests.
-        cmd.env(
-            "TIKTOK_ADS_NOW",
-            emu.now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        )
-        .stdin(Stdio::null())
-        .stderr(stderr);
+        let launch = Launch {
+            program: self.bin,
+            args,
+            // The connector's "today" is the emulator's clock, as in the tests.
+            env: vec![(
+                "TIKTOK_ADS_NOW",
+                emu.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            )],
+            stderr: stderr.into(),
+            result: self.dir.join(format!("usage-{run}.json")),
+        };
         eprintln!("bench: {run} sync running (load {})…", machine::load());
         let own_cpu_before = child::own_cpu_seconds();
-        let (usage, tally) = child::run(&mut cmd, Tally::read)
+        let (usage, tally) = child::run(launch, Tally::read)
             .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
         let own_cpu = child::own_cpu_seconds() - own_cpu_before;
         let figures = RunFigures::new(
@@ -133,12 +140,17 @@ fn syncs(s: &Scenario, bin: &Path, dir: &Path) -> Result<Vec<RunFigures>, String
 }
 
 /// Wall time of `spec` from spawn to exit, `n` times.
-fn spec(bin: &Path, n: u32) -> Result<Option<SpecFigures>, String> {
+fn spec(bin: &Path, dir: &Path, n: u32) -> Result<Option<SpecFigures>, String> {
     let mut usages = Vec::new();
     for _ in 0..n {
-        let mut cmd = Command::new(bin);
-        cmd.arg("spec").stdin(Stdio::null()).stderr(Stdio::null());
-        let (usage, _) = child::run(&mut cmd, |mut out| {
+        let launch = Launch {
+            program: bin,
+            args: vec!["spec".into()],
+            env: Vec::new(),
+            stderr: Stdio::null(),
+            result: dir.join("usage-spec.json"),
+        };
+        let (usage, _) = child::run(launch, |mut out| {
             std::io::copy(&mut out, &mut std::io::sink())
         })
         .map_err(|e| format!("cannot run {} spec: {e}", bin.display()))?;
@@ -171,7 +183,7 @@ fn run(cli: &Cli) -> Result<Summary, String> {
     } else {
         Vec::new()
     };
-    let spec = spec(&bin, scenario.spec_runs)?;
+    let spec = spec(&bin, dir.path(), scenario.spec_runs)?;
     if cli.keep_dir {
         let kept = dir.keep();
         eprintln!("bench: working files kept in {}", kept.display());
@@ -188,6 +200,10 @@ fn run(cli: &Cli) -> Result<Summary, String> {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == child::LAUNCHER_FLAG) {
+        return child::launcher_main(&args[2..]);
+    }
     let cli = Cli::parse();
     let summary = match run(&cli) {
         Ok(s) => s,

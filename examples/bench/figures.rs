@@ -171,6 +171,9 @@ fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or("—".to_string(), |v| format!("{v:.digits$}"))
 }
 
+/// One cell of the printed table.
+type Cell = fn(&RunFigures) -> String;
+
 /// At most `max` characters of `s`, with an ellipsis when cut.
 fn shorten(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
@@ -203,64 +206,32 @@ pub fn render(s: &Summary) -> String {
         opt(s.allowed_rate, 2),
     ));
     if !s.runs.is_empty() {
-        let rows: [(&str, Box<dyn Fn(&RunFigures) -> String>); 18] = [
-            (
-                "exit code",
-                Box::new(|r| {
-                    r.exit_code
-                        .map_or(format!("signal {:?}", r.signal), |c| c.to_string())
-                }),
-            ),
-            ("records", Box::new(|r| r.records.to_string())),
-            ("requests", Box::new(|r| r.requests.to_string())),
-            (
-                "duplicate requests",
-                Box::new(|r| r.duplicate_requests.to_string()),
-            ),
-            (
-                "  of which retries",
-                Box::new(|r| r.retried_requests.to_string()),
-            ),
-            (
-                "pages past the end",
-                Box::new(|r| r.pages_past_end.to_string()),
-            ),
-            (
-                "excess requests",
-                Box::new(|r| r.excess_requests.to_string()),
-            ),
-            (
-                "throttled (40100/40133)",
-                Box::new(|r| r.throttled.to_string()),
-            ),
-            (
-                "failed answers",
-                Box::new(|r| r.failed_requests.to_string()),
-            ),
-            ("wall s", Box::new(|r| format!("{:.2}", r.wall_s))),
-            ("floor s", Box::new(|r| opt(r.floor_s, 2))),
-            ("wall ÷ floor", Box::new(|r| opt(r.wall_over_floor, 3))),
-            (
-                "requests/s",
-                Box::new(|r| format!("{:.1}", r.requests_per_s)),
-            ),
-            (
-                "connector CPU s (user+sys)",
-                Box::new(|r| format!("{:.2}", r.cpu_s)),
-            ),
-            (
-                "records per CPU-second",
-                Box::new(|r| opt(r.records_per_cpu_s, 0)),
-            ),
-            (
-                "connector peak RSS MiB",
-                Box::new(|r| format!("{:.1}", r.peak_rss_mib)),
-            ),
-            (
-                "emulator+bench CPU s",
-                Box::new(|r| format!("{:.2}", r.emulator_and_bench_cpu_s)),
-            ),
-            ("ERROR traces", Box::new(|r| r.error_traces.to_string())),
+        let rows: [(&str, Cell); 18] = [
+            ("exit code", |r| {
+                r.exit_code
+                    .map_or(format!("signal {:?}", r.signal), |c| c.to_string())
+            }),
+            ("records", |r| r.records.to_string()),
+            ("requests", |r| r.requests.to_string()),
+            ("duplicate requests", |r| r.duplicate_requests.to_string()),
+            ("  of which retries", |r| r.retried_requests.to_string()),
+            ("pages past the end", |r| r.pages_past_end.to_string()),
+            ("excess requests", |r| r.excess_requests.to_string()),
+            ("throttled (40100/40133)", |r| r.throttled.to_string()),
+            ("failed answers", |r| r.failed_requests.to_string()),
+            ("wall s", |r| format!("{:.2}", r.wall_s)),
+            ("floor s", |r| opt(r.floor_s, 2)),
+            ("wall ÷ floor", |r| opt(r.wall_over_floor, 3)),
+            ("requests/s", |r| format!("{:.1}", r.requests_per_s)),
+            ("connector CPU s (user+sys)", |r| format!("{:.2}", r.cpu_s)),
+            ("records per CPU-second", |r| opt(r.records_per_cpu_s, 0)),
+            ("connector peak RSS MiB", |r| {
+                format!("{:.1}", r.peak_rss_mib)
+            }),
+            ("emulator+bench CPU s", |r| {
+                format!("{:.2}", r.emulator_and_bench_cpu_s)
+            }),
+            ("ERROR traces", |r| r.error_traces.to_string()),
         ];
         out.push_str(&format!("{:<28}", ""));
         for r in &s.runs {

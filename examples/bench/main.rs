@@ -41,7 +41,7 @@ fn default_bin() -> Option<PathBuf> {
 }
 
 /// One `read` of the connector against `emu`, measured.
-struct Sync<'a> {
+struct Runner<'a> {
     bin: &'a Path,
     dir: &'a Path,
     scenario: &'a Scenario,
@@ -49,7 +49,7 @@ struct Sync<'a> {
     rate: Option<f64>,
 }
 
-impl Sync<'_> {
+impl Runner<'_> {
     fn config(&self, emu: &Emulator, run: &str) -> Result<PathBuf, String> {
         let config =
             setup::connector_config(self.scenario, self.emu_config, &emu.base_url(), emu.now());
@@ -114,7 +114,7 @@ impl Sync<'_> {
 /// windows, as a sync scheduled hours later would meet them.
 fn syncs(s: &Scenario, bin: &Path, dir: &Path) -> Result<Vec<RunFigures>, String> {
     let emu_config = setup::emulator_config(s);
-    let sync = Sync {
+    let runner = Runner {
         bin,
         dir,
         scenario: s,
@@ -123,9 +123,9 @@ fn syncs(s: &Scenario, bin: &Path, dir: &Path) -> Result<Vec<RunFigures>, String
     };
     let mut runs = Vec::new();
     let emu = Emulator::start(emu_config.clone());
-    let catalog = setup::catalog(bin, &sync.config(&emu, "discover")?, &s.streams)?;
+    let catalog = setup::catalog(bin, &runner.config(&emu, "discover")?, &s.streams)?;
     let catalog = setup::write_json(dir, "catalog.json", &catalog)?;
-    let (full, state) = sync.read(&emu, "full", &catalog, None)?;
+    let (full, state) = runner.read(&emu, "full", &catalog, None)?;
     let full_ok = full.exit_code == Some(0);
     runs.push(full);
     drop(emu);
@@ -133,7 +133,7 @@ fn syncs(s: &Scenario, bin: &Path, dir: &Path) -> Result<Vec<RunFigures>, String
         let state = setup::write_json(dir, "state.json", &state)?;
         let emu = Emulator::start(emu_config.clone());
         emu.advance(Duration::hours(i64::from(s.advance_hours)));
-        let (incremental, _) = sync.read(&emu, "incremental", &catalog, Some(&state))?;
+        let (incremental, _) = runner.read(&emu, "incremental", &catalog, Some(&state))?;
         runs.push(incremental);
     }
     Ok(runs)

@@ -16,6 +16,7 @@ pub mod report_tasks;
 pub mod smart_plus;
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod business_center;

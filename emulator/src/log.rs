@@ -29,6 +29,9 @@ pub struct LoggedRequest {
     /// Which injected fault hit this request, if any: "api_error", "rate_limit", "http_5xx",
     /// "reset", "truncated", "slow".
     pub fault: Option<String>,
+    /// `page_info.total_page` of a successful paged answer, so a log shows pages asked past the end.
+    #[serde(default)]
+    pub total_page: Option<u64>,
 }
 
 /// Parameter names whose values are credentials.

@@ -119,6 +119,10 @@ fn not_found() -> Response<Body> {
     )
 }
 
+/// `page_info.total_page` of a paged answer, carried from the endpoint to the request log.
+#[derive(Clone, Copy)]
+struct TotalPage(u64);
+
 /// What one API request produced, before it becomes bytes.
 struct Outcome {
     response: Response<Body>,
@@ -212,6 +216,11 @@ async fn dispatch(
         latency_ms: started.elapsed().as_millis() as u64,
         arrived_us: started.duration_since(shared.started).as_micros() as u64,
         fault: outcome.fault,
+        total_page: outcome
+            .response
+            .extensions()
+            .get::<TotalPage>()
+            .map(|t| t.0),
     });
     outcome.response
 }
@@ -334,6 +343,11 @@ async fn api(
         Ok(serde_json::Value::Object(m)) => m.remove(report::ADS_THROTTLED).is_some(),
         _ => false,
     };
+    let total_page = result
+        .as_ref()
+        .ok()
+        .and_then(|d| d.pointer("/page_info/total_page"))
+        .and_then(Value::as_u64);
     let (code, message, data) = match &result {
         Ok(data) => (0, "OK", data),
         Err(e) => (e.code, e.message.as_str(), &json!({})),
@@ -352,6 +366,9 @@ async fn api(
     let mut response = text(StatusCode::OK, "application/json", body);
     if let Ok(v) = HeaderValue::from_str(&rid) {
         response.headers_mut().insert("x-tt-logid", v);
+    }
+    if let Some(n) = total_page {
+        response.extensions_mut().insert(TotalPage(n));
     }
     if throttled {
         response.headers_mut().insert(

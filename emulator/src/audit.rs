@@ -113,6 +113,7 @@ mod tests {
             code: Some(code),
             http_status: 200,
             latency_ms: 0,
+            arrived_us: 0,
             fault: None,
             total_page,
         }

@@ -13,9 +13,11 @@ use crate::config::{EmulatorConfig, Faults, Level};
 use crate::log::LoggedRequest;
 use crate::model::{ApiError, World};
 use crate::net::{KillSwitch, KillableListener};
+use crate::overrides::Override;
 use crate::report::ReportRow;
 use crate::server;
 use crate::state::Shared;
+use crate::sync::lock;
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
@@ -157,6 +159,17 @@ impl Emulator {
     /// Replaces the fault settings and restarts the `max_faults` count.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults)
+    }
+
+    /// Makes requests to `o.path` that match `o.when` get `o`'s answer instead of the
+    /// endpoint's (see `overrides`); an invalid override is refused with the reason.
+    pub fn add_override(&self, o: Override) -> Result<(), String> {
+        lock(&self.shared.overrides).add(o).map(|_| ())
+    }
+
+    /// Removes every override.
+    pub fn clear_overrides(&self) {
+        lock(&self.shared.overrides).clear()
     }
 
     /// Every report row the request selects at the current clock, ignoring paging.

@@ -11,5 +11,6 @@ mod generator;
 mod http;
 mod limits;
 mod mutations;
+mod overrides;
 mod paging;
 mod shapes;

@@ -2,5 +2,6 @@
 
 mod acceptance;
 mod core;
+mod hostile;
 mod reports;
 mod support;

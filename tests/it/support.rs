@@ -472,8 +472,9 @@ pub fn assert_no_secrets(run: &Run, secrets: &[&str]) {
     }
 }
 
-/// Record identity: stream + primary key values.
-pub fn keys_of(catalog: &Value, run: &Run) -> std::collections::BTreeSet<String> {
+/// Record identities (stream + primary key values), each with how many times it was emitted:
+/// a multiset, so that a record emitted twice is seen.
+pub fn keys_of(catalog: &Value, run: &Run) -> BTreeMap<String, usize> {
     let mut pk = BTreeMap::new();
     for s in catalog["streams"].as_array().unwrap() {
         pk.insert(
@@ -481,18 +482,18 @@ pub fn keys_of(catalog: &Value, run: &Run) -> std::collections::BTreeSet<String>
             s["stream"]["source_defined_primary_key"].clone(),
         );
     }
-    run.all_records()
-        .into_iter()
-        .map(|(stream, data)| {
-            let parts: Vec<String> = pk[stream]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| data[p[0].as_str().unwrap()].to_string())
-                .collect();
-            format!("{stream}|{}", parts.join("|"))
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for (stream, data) in run.all_records() {
+        let parts: Vec<String> = pk[stream]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| data[p[0].as_str().unwrap()].to_string())
+            .collect();
+        *out.entry(format!("{stream}|{}", parts.join("|")))
+            .or_default() += 1;
+    }
+    out
 }
 
 /// A connector running in the background, its stdout read line by line as it comes, for tests

@@ -382,7 +382,17 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = |field: &str| format!("custom_reports[{i}].{field}");
-        let name = opt_str(item, "name")?
+        if !item.is_object() {
+            return err(format!(
+                "'custom_reports[{i}]' must be an object with name, data_level and metrics."
+            ));
+        }
+        // A field of this report, named with its place in the list when it is not a string.
+        let text = |field: &str| {
+            opt_str(item, field)
+                .map_err(|_| ConfigError(format!("'{}' must be a string.", at(field))))
+        };
+        let name = text("name")?
             .ok_or_else(|| {
                 ConfigError(format!(
                     "'{}' is required: the stream name of this report.",
@@ -397,7 +407,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 at("name")
             ));
         }
-        let report_type = match opt_str(item, "report_type")?
+        let report_type = match text("report_type")?
             .unwrap_or("BASIC")
             .trim()
             .to_ascii_uppercase()
@@ -412,7 +422,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 ))
             }
         };
-        let level = match opt_str(item, "data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
+        let level = match text("data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
             "AUCTION_ADVERTISER" | "ADVERTISER" => Level::Advertiser,
             "AUCTION_CAMPAIGN" | "CAMPAIGN" => Level::Campaign,
             "AUCTION_ADGROUP" | "ADGROUP" => Level::AdGroup,
@@ -424,7 +434,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 ))
             }
         };
-        let granularity = match opt_str(item, "granularity")?
+        let granularity = match text("granularity")?
             .unwrap_or("day")
             .trim()
             .to_ascii_lowercase()

@@ -223,10 +223,11 @@ impl Reader for ListDecl {
                 job.log(
                     LogLevel::Warn,
                     &format!(
-                        "{}: TikTok says {} item(s) changed after now ({}), e.g. {}; the cursor stays at or \
-                         before now so that later changes are not missed, and these items are read again \
-                         until that time has passed.",
-                        job.place(),
+                        "Stream {}, account {}: TikTok says {} item(s) changed after now ({}), e.g. {}; the \
+                         cursor stays at or before now so that later changes are not missed, and these items \
+                         are read again until that time has passed.",
+                        job.name(),
+                        account.id,
                         newest.future.len(),
                         rfc3339(job.run.now),
                         ids.join(", ")

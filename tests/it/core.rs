@@ -33,7 +33,13 @@ fn golden(name: &str, actual: &Value) {
 }
 
 /// Name, JSON type, required, secret, (minimum, maximum, default).
-type ConfigField = (&'static str, &'static str, bool, bool, Option<(i64, i64, i64)>);
+type ConfigField = (
+    &'static str,
+    &'static str,
+    bool,
+    bool,
+    Option<(i64, i64, i64)>,
+);
 
 /// What the config parser accepts, written down by hand from its contract (src/config.rs and
 /// the README): name, JSON type, required, secret, and for numbers (minimum, maximum, default).

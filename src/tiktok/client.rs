@@ -106,6 +106,9 @@ impl Client {
             // A redirect would carry the Access-Token header to wherever it points, and its body
             // is not TikTok's answer: TikTok's API does not redirect, so none is followed.
             .redirect(reqwest::redirect::Policy::none())
+            // HTTPS is rustls with the Mozilla roots (webpki-roots, reqwest's `rustls-tls`):
+            // certificates and host names are always verified; nothing here turns that off.
+            .tls_built_in_root_certs(true)
             .user_agent(concat!("source-tiktok-ads/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -314,6 +317,21 @@ impl Client {
 }
 
 fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {
+    let detail = without_url(e);
+    // rustls refused the server's certificate: asking again gets the same certificate. Either
+    // the address is not TikTok's or something on the way intercepts TLS; a person must look.
+    if detail.contains("invalid peer certificate") {
+        return ApiError::transport(
+            ErrorKind::Config,
+            redact(&format!(
+                "the server's certificate could not be verified ({detail}); the connection is not \
+                 trustworthy, so nothing was sent. Check 'api_base_url', a proxy that intercepts \
+                 HTTPS, and the machine's clock"
+            )),
+            None,
+            path,
+        );
+    }
     let what = if e.is_timeout() {
         "timed out"
     } else {
@@ -321,7 +339,7 @@ fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {
     };
     ApiError::transport(
         ErrorKind::Transient,
-        redact(&format!("{what}: {}", without_url(e))),
+        redact(&format!("{what}: {detail}")),
         None,
         path,
     )

@@ -1150,3 +1150,154 @@ fn a_fault_storm_changes_nothing() {
         cursors(&reference.final_state())
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 1, HTTPS: certificates are checked.
+
+/// An HTTPS server on the loopback address whose certificate no public authority signed
+/// (tests/it/fixtures: a throwaway self-signed certificate for localhost, made with `openssl req
+/// -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500 -subj /CN=localhost
+/// -addext subjectAltName=DNS:localhost,IP:127.0.0.1`). It records what it could decrypt.
+fn untrusted_https_server() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::io::Read;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join("self-signed-cert.pem"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("self-signed-key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+            let Ok(tls) = rustls::ServerConnection::new(std::sync::Arc::clone(&config)) else {
+                continue;
+            };
+            let mut stream = rustls::StreamOwned::new(tls, conn);
+            let mut buf = [0u8; 4096];
+            if let Ok(n) = stream.read(&mut buf) {
+                record
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            }
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn item1_https_certificates_are_verified() {
+    let env = Env::new();
+    let (addr, decrypted) = untrusted_https_server();
+    let config = env.config(json!({"api_base_url": format!("https://localhost:{}", addr.port())}));
+    let check = env.check(&config);
+    let (status, message) = check.connection_status();
+    assert_eq!(status, "FAILED");
+    assert!(message.contains("certificate"), "{message}");
+    assert!(
+        !message.contains("retry") && !message.contains("several tries"),
+        "not retried: {message}"
+    );
+    assert_eq!(
+        decrypted.lock().unwrap().clone(),
+        Vec::<String>::new(),
+        "no request went over a connection to an unverified server"
+    );
+}
+
+/// Bytes waiting in a pipe (FIONREAD on its read end).
+fn pipe_fill(fd: std::os::fd::RawFd) -> usize {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD on an open pipe descriptor this test owns, into a c_int.
+    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if rc == 0 {
+        usize::try_from(n).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+#[test]
+fn item8_a_kill_while_stdout_is_full_leaves_only_whole_lines() {
+    // The platform reads stdout at its own pace: when it lags, the connector's write waits for
+    // room in the pipe. A SIGKILL then must not leave part of a line behind.
+    use std::io::{BufRead, Read};
+    use std::os::fd::AsRawFd;
+    let env = Env::with(EmulatorConfig {
+        campaigns_per_advertiser: 4,
+        ..EmulatorConfig::default()
+    });
+    let start = (env.emu.now() - chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
+    let config = env.config(json!({"start_date": start}));
+    let catalog = env.catalog(&config, &["ads_reports_daily", "ads_reports_hourly"], false);
+    let args = env.read_args(&config, &catalog, None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut draws = Draws(0xC0FFEE);
+    for _ in 0..4 {
+        let mut child = env
+            .command(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let fd = stdout.as_raw_fd();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut before = Vec::new();
+        // Read a few lines, then stop reading, as a slow consumer would.
+        for _ in 0..(1 + draws.below(50)) {
+            let mut line = Vec::new();
+            reader.read_until(b'\n', &mut line).unwrap();
+            before.extend_from_slice(&line);
+        }
+        // Wait until the pipe is full and the connector's write is stuck (the fill stops
+        // growing), or the connector is done.
+        let (mut last, mut steady) = (0, 0);
+        while steady < 20 && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(10));
+            let fill = pipe_fill(fd);
+            steady = if fill == last && fill > 0 {
+                steady + 1
+            } else {
+                0
+            };
+            last = fill;
+        }
+        assert!(last >= 16 * 1024, "the pipe filled up ({last} bytes)");
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+        before.extend_from_slice(&rest);
+        let text = String::from_utf8(before).unwrap();
+        assert!(
+            text.ends_with('\n'),
+            "a half line after the kill: {:?}",
+            &text[text.len().saturating_sub(120)..]
+        );
+        parse_lines(&text);
+    }
+}

@@ -148,19 +148,24 @@ pub fn check_base_url(text: &str) -> Result<String, ConfigError> {
     const ALLOWED: &str = "'api_base_url' may only be TikTok's API (https://business-api.tiktok.com or \
         https://sandbox-ads.tiktok.com) or a local emulator on the loopback address (http://127.0.0.1:PORT); \
         remove the field to use TikTok";
+    // The text is quoted back unless it holds '@': what stands before it may be a password.
+    let shown = if text.contains('@') {
+        "an address with '@'".to_string()
+    } else {
+        format!("{text:?}")
+    };
     if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return err(format!(
-            "'api_base_url' contains spaces, tabs, line breaks or other control characters ({text:?}); \
+            "'api_base_url' contains spaces, tabs, line breaks or other control characters ({shown}); \
              type the address again without them."
         ));
     }
     let url = url::Url::parse(text).or_else(|e| {
         err(format!(
-            "'api_base_url' is not a URL ({e}): {text:?}. {ALLOWED}."
+            "'api_base_url' is not a URL ({e}): {shown}. {ALLOWED}."
         ))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
-        // The text is not repeated: what stands before '@' may be a password.
         return err(format!(
             "'api_base_url' must not contain a user name or password (text before '@'). {ALLOWED}."
         ));
@@ -168,7 +173,7 @@ pub fn check_base_url(text: &str) -> Result<String, ConfigError> {
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return err(format!(
             "'api_base_url' must be only a scheme and host (and port), without a path, '?' or '#', \
-             e.g. https://business-api.tiktok.com; got {text:?}."
+             e.g. https://business-api.tiktok.com; got {shown}."
         ));
     }
     let tiktok = matches!(url.host(), Some(url::Host::Domain(d))
@@ -186,7 +191,7 @@ pub fn check_base_url(text: &str) -> Result<String, ConfigError> {
         _ => false,
     };
     if !allowed {
-        return err(format!("{ALLOWED}; got {text:?}."));
+        return err(format!("{ALLOWED}; got {shown}."));
     }
     Ok(url.origin().ascii_serialization())
 }

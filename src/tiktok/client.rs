@@ -100,6 +100,9 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client, ApiError> {
+        // The config checked its base URL already; a client is never built on an unchecked one.
+        let base = crate::config::check_base_url(&config.base_url)
+            .map_err(|e| ApiError::transport(ErrorKind::Config, e.0, None, ""))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.request_timeout_secs))
             .connect_timeout(Duration::from_secs(30))
@@ -125,7 +128,7 @@ impl Client {
             .unwrap_or(0x9E37_79B9);
         Ok(Client {
             http,
-            root: format!("{}/open_api/v1.3/", config.base_url),
+            root: format!("{base}/open_api/v1.3/"),
             token: config.access_token.clone(),
             pacer: Arc::new(Pacer::new(
                 config.requests_per_second,

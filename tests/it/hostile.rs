@@ -472,6 +472,23 @@ fn item4_malformed_answers_fail_their_part_or_are_skipped_and_never_move_a_curso
         cursor_of(&run, "ads_reports_daily", a),
         Some(json!({"last_day": today_a}))
     );
+
+    // The account listing without its list is not "no accounts" (which would blame the token).
+    env.emu.clear_overrides();
+    env.emu
+        .add_override(answer(
+            "oauth2/advertiser/get/",
+            None,
+            json!({"code": 0, "message": "OK", "data": null}),
+        ))
+        .unwrap();
+    let check = env.check(&config);
+    let (status, message) = check.connection_status();
+    assert_eq!(status, "FAILED");
+    assert!(
+        message.contains("not usable") && message.contains("oauth2/advertiser/get/"),
+        "{message}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

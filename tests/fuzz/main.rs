@@ -577,7 +577,7 @@ fn the_clock_is_bounded_and_a_bad_one_names_tiktok_ads_now() {
 
 #[test]
 fn any_answer_is_decoded_or_refused_by_the_envelope_and_the_page_decoders() {
-    fuzz("answers", 1500, answer_bytes, |body| {
+    fuzz("answers", 1000, answer_bytes, |body| {
         let _ = envelope::decode(&body, "x/get/", AsValue);
         for decl in LISTS
             .iter()
@@ -738,7 +738,7 @@ fn any_secret_is_masked_whatever_its_length_or_characters() {
     // make or hide an occurrence of this one, whatever the registry holds.
     fuzz(
         "redact",
-        3000,
+        2000,
         || ("[^*\\[\\]\\s]{1,40}", "[^*]{0,20}", "[^*]{0,20}"),
         |(secret, before, after)| {
             register_secret(&secret);

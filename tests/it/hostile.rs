@@ -1011,14 +1011,14 @@ fn kill_and_resume_loses_nothing_and_duplicates_are_bounded() {
         );
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let live = Live::start(env.command(&args));
-        // Five kills at seeded points, then runs to the end.
-        if round < 5 {
+        // Six kill attempts at seeded points, then runs to the end.
+        if round < 6 {
             // A point within what is left to read, so that the kill lands before the end.
             let left = reference
                 .iter()
                 .filter(|(k, d)| !committed(&state, k.split('|').next().unwrap(), d))
                 .count();
-            let at = 1 + draws.below(left / 2);
+            let at = 1 + draws.below(left / 3);
             let mut read = 0;
             if live.wait_for(QUICK, |_| {
                 read += 1;
@@ -1076,7 +1076,7 @@ fn kill_and_resume_loses_nothing_and_duplicates_are_bounded() {
     }
     assert!(completed, "the sync completed after its kills");
     assert!(
-        kills >= 4,
+        kills >= 3,
         "only {kills} of the kills landed before the run's end"
     );
     let missing: Vec<&String> = reference
@@ -1174,7 +1174,10 @@ fn a_fault_storm_changes_nothing() {
 /// An HTTPS server on the loopback address whose certificate no public authority signed
 /// (tests/it/fixtures: a throwaway self-signed certificate for localhost, made with `openssl req
 /// -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500 -subj /CN=localhost
-/// -addext subjectAltName=DNS:localhost,IP:127.0.0.1`). It records what it could decrypt.
+/// -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE
+/// -addext extendedKeyUsage=serverAuth -addext keyUsage=critical,digitalSignature`: a proper
+/// server certificate, refused only because no trusted authority issued it). It records what it
+/// could decrypt.
 fn untrusted_https_server() -> (
     std::net::SocketAddr,
     std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -1230,7 +1233,10 @@ fn item1_https_certificates_are_verified() {
     let check = env.check(&config);
     let (status, message) = check.connection_status();
     assert_eq!(status, "FAILED");
-    assert!(message.contains("certificate"), "{message}");
+    assert!(
+        message.contains("certificate") && message.contains("UnknownIssuer"),
+        "{message}"
+    );
     assert!(
         !message.contains("retry") && !message.contains("several tries"),
         "not retried: {message}"

@@ -5,13 +5,13 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::catalog::parse_catalog;
-use crate::config::{Config, Environment, PRODUCTION_URL, SANDBOX_URL};
+use crate::config::{Config, Environment, EARLIEST_DATE, PRODUCTION_URL, SANDBOX_URL};
 use crate::error::Error;
-use crate::protocol::{LogLevel, Message};
+use crate::protocol::{FailureType, LogLevel, Message};
 use crate::read::{self, scheduler::Outcome, Output, Run};
 use crate::session;
 use crate::state::State;
@@ -40,14 +40,14 @@ fn read_json(path: &Path, what: &str) -> Result<Value, Error> {
     })
 }
 
-fn load_config(path: &Path) -> Result<Config, Error> {
-    valid_config(&read_json(path, "config")?)
+fn load_config(path: &Path, today: NaiveDate) -> Result<Config, Error> {
+    valid_config(&read_json(path, "config")?, today)
 }
 
 /// The config parsed, with its custom reports checked against TikTok's rules.
-fn valid_config(raw: &Value) -> Result<Config, Error> {
-    let config =
-        Config::parse(raw).map_err(|e| Error::config(format!("Invalid configuration: {e}")))?;
+fn valid_config(raw: &Value, today: NaiveDate) -> Result<Config, Error> {
+    let config = Config::parse_at(raw, today)
+        .map_err(|e| Error::config(format!("Invalid configuration: {e}")))?;
     let problems = streams::check_custom_reports(&config);
     if !problems.is_empty() {
         return Err(Error::config(format!(
@@ -82,13 +82,17 @@ pub async fn spec(out: &Output) -> i32 {
 
 /// Exactly one CONNECTION_STATUS: it proves the app, the token and every configured account.
 pub async fn check(config_path: &Path, out: &Output) -> i32 {
+    let now = match now() {
+        Ok(now) => now,
+        Err(e) => return fail(out, &e).await,
+    };
     // A file that is not JSON at all is not a config the user can fix in the form: an error trace.
     let raw = match read_json(config_path, "config") {
         Ok(raw) => raw,
         Err(e) => return fail(out, &e).await,
     };
     let status: Result<String, Error> = async {
-        let config = valid_config(&raw)?;
+        let config = valid_config(&raw, now.date_naive())?;
         let s = session::open(&config, out).await?;
         let names: Vec<String> = s
             .accounts
@@ -119,7 +123,7 @@ pub async fn check(config_path: &Path, out: &Output) -> i32 {
 }
 
 pub async fn discover(config_path: &Path, out: &Output) -> i32 {
-    let config = match load_config(config_path) {
+    let config = match now().and_then(|now| load_config(config_path, now.date_naive())) {
         Ok(c) => c,
         Err(e) => return fail(out, &e).await,
     };
@@ -139,7 +143,8 @@ pub async fn read(
     out: &Output,
     stop: impl Future<Output = ()>,
 ) -> i32 {
-    let config = match load_config(config_path) {
+    let mut stop = std::pin::pin!(stop);
+    let config = match load_config(config_path, now.date_naive()) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(out, &e).await,
     };
@@ -164,7 +169,22 @@ pub async fn read(
         },
         Err(e) => return fail(out, &e).await,
     };
-    let session = match session::open(&config, out).await {
+    // A stop asked while the token and the accounts are being resolved ends the run too: the
+    // platform waits for no one, and nothing has been read that a state would have to cover.
+    let opened = tokio::select! {
+        opened = session::open(&config, out) => opened,
+        () = &mut stop => {
+            out.emit(Message::error(
+                FailureType::TransientError,
+                INTERRUPTED_MESSAGE,
+                None,
+                None,
+            ))
+            .await;
+            return EXIT_INTERRUPTED;
+        }
+    };
+    let session = match opened {
         Ok(s) => s,
         Err(e) => return fail(out, &e).await,
     };
@@ -184,7 +204,7 @@ pub async fn read(
         out.clone(),
         now,
     ));
-    match read::run(run, catalog, &state, stop).await {
+    match read::run(run, catalog, &state, stop.as_mut()).await {
         Outcome::Complete if !out.is_broken() => 0,
         Outcome::Interrupted => EXIT_INTERRUPTED,
         _ => 1,
@@ -224,7 +244,7 @@ pub fn auth_url(
 
 /// Exchanges the config's auth code and returns the config to store: token set, code removed.
 pub async fn exchange_code(config_path: &Path) -> Result<Value, Error> {
-    let config = load_config(config_path)?;
+    let config = load_config(config_path, now()?.date_naive())?;
     let code = config
         .auth_code
         .clone()
@@ -237,14 +257,47 @@ pub async fn exchange_code(config_path: &Path) -> Result<Value, Error> {
 /// The clock: the wall clock, or `TIKTOK_ADS_NOW` (RFC 3339) so tests against an emulator with a
 /// fixed clock are deterministic.
 pub fn now() -> Result<DateTime<Utc>, Error> {
-    match std::env::var("TIKTOK_ADS_NOW") {
-        Ok(v) if !v.trim().is_empty() => DateTime::parse_from_rfc3339(v.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
+    let injected = std::env::var("TIKTOK_ADS_NOW").ok();
+    clock(injected.as_deref(), Utc::now())
+}
+
+/// The run's clock from `TIKTOK_ADS_NOW` (when set) or the wall clock, within the years a sync
+/// can mean: from `EARLIEST_DATE` to the end of 2099. Beyond, day arithmetic overflows or a
+/// sync would plan millions of windows, so such a clock is refused before anything starts.
+pub fn clock(injected: Option<&str>, wall: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    let (t, from_env) = match injected.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => {
+            let t = DateTime::parse_from_rfc3339(v).map_err(|e| {
                 Error::config(format!(
                     "TIKTOK_ADS_NOW must be an RFC 3339 time like 2024-01-31T12:00:00Z: {e}"
                 ))
-            }),
-        _ => Ok(Utc::now()),
+            })?;
+            (t.with_timezone(&Utc), true)
+        }
+        None => (wall, false),
+    };
+    let day = t.date_naive();
+    if day >= EARLIEST_DATE && day <= LATEST_CLOCK_DAY {
+        return Ok(t);
     }
+    Err(if from_env {
+        Error::config(format!(
+            "TIKTOK_ADS_NOW must be between {EARLIEST_DATE} and {LATEST_CLOCK_DAY}; got {t}. Unset it to use the real clock."
+        ))
+    } else {
+        Error::Internal(format!(
+            "the system clock says {t}, outside {EARLIEST_DATE}..{LATEST_CLOCK_DAY}; fix the machine's clock"
+        ))
+    })
 }
+
+/// The last day the clock may show.
+pub const LATEST_CLOCK_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// What the ERROR trace of a stopped run says.
+pub const INTERRUPTED_MESSAGE: &str =
+    "The sync was stopped (SIGTERM) before it finished. What was read is saved \
+     in the state; the next sync continues from there.";

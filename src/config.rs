@@ -124,66 +124,138 @@ pub fn tier_limits(tier: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// Accepts the production and sandbox hosts over https, and loopback (the emulator) over http
-/// or https; anything else would send credentials somewhere they do not belong.
-pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
-        ConfigError(format!(
-            "'api_base_url' must start with https:// (got '{trimmed}')."
+/// The earliest day a config, a state or the clock may name: TikTok's ads platform did not
+/// exist before, so an earlier day is a typo (and far-away years overflow date arithmetic).
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2012, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// How far after today a day the user gives may be (an `end_date` a little ahead is fine).
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
+/// The base URL the client will use, or why it may not be used. The rule is decided on the URL
+/// as the HTTP client parses it (the `url` crate, which reqwest uses), never on the text: a
+/// check on the text that reads the host differently from the client is how
+/// `http://127.0.0.1:1@elsewhere` once sent the credentials elsewhere. Allowed: TikTok's
+/// production and sandbox hosts over https on their default port, and the loopback address
+/// (127.0.0.0/8, ::1, localhost) over http or https for a local emulator. Nothing else: no user
+/// name or password, no path but `/`, no query or fragment, and no whitespace or control
+/// character anywhere in the text (the parser silently drops tabs and line breaks, which would
+/// make what the user sees differ from what is contacted). Returns the URL's origin, e.g.
+/// `https://business-api.tiktok.com`, which is all the client builds its requests from.
+pub fn check_base_url(text: &str) -> Result<String, ConfigError> {
+    const ALLOWED: &str = "'api_base_url' may only be TikTok's API (https://business-api.tiktok.com or \
+        https://sandbox-ads.tiktok.com) or a local emulator on the loopback address (http://127.0.0.1:PORT); \
+        remove the field to use TikTok";
+    // The text is quoted back unless it holds '@': what stands before it may be a password.
+    let shown = if text.contains('@') {
+        "an address with '@'".to_string()
+    } else {
+        format!("{text:?}")
+    };
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return err(format!(
+            "'api_base_url' contains spaces, tabs, line breaks or other control characters ({shown}); \
+             type the address again without them."
+        ));
+    }
+    let url = url::Url::parse(text).or_else(|e| {
+        err(format!(
+            "'api_base_url' is not a URL ({e}): {shown}. {ALLOWED}."
         ))
     })?;
-    let host_port = rest.split('/').next().unwrap_or("");
-    let host = if let Some(h) = host_port.strip_prefix('[') {
-        h.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    let tiktok = host == "business-api.tiktok.com" || host == "sandbox-ads.tiktok.com";
-    match scheme {
-        "https" if loopback || tiktok => {}
-        "http" if loopback => {}
-        _ => {
-            return err(format!(
-                "'api_base_url' may only point at TikTok's API (https://business-api.tiktok.com or \
-                 https://sandbox-ads.tiktok.com) or at a local emulator on the loopback address; got '{trimmed}'. \
-                 Remove the field to use TikTok."
-            ))
-        }
+    if !url.username().is_empty() || url.password().is_some() {
+        return err(format!(
+            "'api_base_url' must not contain a user name or password (text before '@'). {ALLOWED}."
+        ));
     }
-    Ok(trimmed.to_string())
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return err(format!(
+            "'api_base_url' must be only a scheme and host (and port), without a path, '?' or '#', \
+             e.g. https://business-api.tiktok.com; got {shown}."
+        ));
+    }
+    let tiktok = matches!(url.host(), Some(url::Host::Domain(d))
+        if d == "business-api.tiktok.com" || d == "sandbox-ads.tiktok.com");
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let allowed = match url.scheme() {
+        // TikTok serves its API on the default port only.
+        "https" if tiktok => url.port().is_none(),
+        "http" | "https" => loopback,
+        _ => false,
+    };
+    if !allowed {
+        return err(format!("{ALLOWED}; got {shown}."));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// A credential must be pasted whole: a line break or another control character in it is a
+/// copy-paste accident that no retry will fix (and that HTTP headers cannot carry).
+fn credential(raw: &Value, key: &str) -> Result<Option<String>, ConfigError> {
+    let Some(text) = opt_str(raw, key)? else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if text.chars().any(char::is_control) {
+        return err(format!(
+            "'{key}' contains a line break or another control character; paste it again without them."
+        ));
+    }
+    Ok(Some(text.to_string()))
+}
+
+/// A day the user gives, within what TikTok can have: from `EARLIEST_DATE` to a year ahead.
+fn bounded_date(v: &Value, key: &str, today: NaiveDate) -> Result<Option<NaiveDate>, ConfigError> {
+    let Some(day) = date(v, key)? else {
+        return Ok(None);
+    };
+    let latest = today
+        .checked_add_signed(chrono::Duration::days(MAX_DAYS_AHEAD))
+        .unwrap_or(NaiveDate::MAX);
+    if day < EARLIEST_DATE || day > latest {
+        return err(format!(
+            "'{key}' must be a day from {EARLIEST_DATE} to {latest}; got {day}."
+        ));
+    }
+    Ok(Some(day))
 }
 
 impl Config {
+    /// Parses the config against the wall clock's today (see `parse_at`).
     pub fn parse(raw: &Value) -> Result<Config, ConfigError> {
+        Config::parse_at(raw, chrono::Utc::now().date_naive())
+    }
+
+    /// Parses the config; `today` bounds the dates it may name.
+    pub fn parse_at(raw: &Value, today: NaiveDate) -> Result<Config, ConfigError> {
         if !raw.is_object() {
             return err("The config must be a JSON object.");
         }
-        let app_id = opt_str(raw, "app_id")?
-            .ok_or_else(|| {
-                ConfigError("'app_id' is required: the App ID of your TikTok developer app.".into())
-            })?
-            .trim()
-            .to_string();
-        let secret = opt_str(raw, "secret")?.ok_or_else(|| {
+        let app_id = credential(raw, "app_id")?.ok_or_else(|| {
+            ConfigError("'app_id' is required: the App ID of your TikTok developer app.".into())
+        })?;
+        let secret = credential(raw, "secret")?.ok_or_else(|| {
             ConfigError("'secret' is required: the Secret of your TikTok developer app.".into())
         })?;
-        let secret = Secret::new(secret.trim().to_string());
-        let access_token = opt_str(raw, "access_token")?.map(|s| Secret::new(s.trim().to_string()));
-        let auth_code = opt_str(raw, "auth_code")?.map(|s| Secret::new(s.trim().to_string()));
+        let secret = Secret::new(secret);
+        let access_token = credential(raw, "access_token")?.map(Secret::new);
+        let auth_code = credential(raw, "auth_code")?.map(Secret::new);
         if access_token.is_none() && auth_code.is_none() {
             return err(
                 "Set 'auth_code' (the code TikTok shows after you authorize the app) or 'access_token' \
                  (a long-term token).",
             );
         }
-        let start_date = date(raw, "start_date")?
+        let start_date = bounded_date(raw, "start_date", today)?
             .ok_or_else(|| ConfigError("'start_date' is required, as YYYY-MM-DD.".into()))?;
-        let end_date = date(raw, "end_date")?;
+        let end_date = bounded_date(raw, "end_date", today)?;
         if let Some(end) = end_date {
             if end < start_date {
                 return err(format!(
@@ -315,7 +387,17 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = |field: &str| format!("custom_reports[{i}].{field}");
-        let name = opt_str(item, "name")?
+        if !item.is_object() {
+            return err(format!(
+                "'custom_reports[{i}]' must be an object with name, data_level and metrics."
+            ));
+        }
+        // A field of this report, named with its place in the list when it is not a string.
+        let text = |field: &str| {
+            opt_str(item, field)
+                .map_err(|_| ConfigError(format!("'{}' must be a string.", at(field))))
+        };
+        let name = text("name")?
             .ok_or_else(|| {
                 ConfigError(format!(
                     "'{}' is required: the stream name of this report.",
@@ -330,7 +412,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 at("name")
             ));
         }
-        let report_type = match opt_str(item, "report_type")?
+        let report_type = match text("report_type")?
             .unwrap_or("BASIC")
             .trim()
             .to_ascii_uppercase()
@@ -345,7 +427,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 ))
             }
         };
-        let level = match opt_str(item, "data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
+        let level = match text("data_level")?.unwrap_or("").trim().to_ascii_uppercase().as_str() {
             "AUCTION_ADVERTISER" | "ADVERTISER" => Level::Advertiser,
             "AUCTION_CAMPAIGN" | "CAMPAIGN" => Level::Campaign,
             "AUCTION_ADGROUP" | "ADGROUP" => Level::AdGroup,
@@ -357,7 +439,7 @@ fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
                 ))
             }
         };
-        let granularity = match opt_str(item, "granularity")?
+        let granularity = match text("granularity")?
             .unwrap_or("day")
             .trim()
             .to_ascii_lowercase()
@@ -474,13 +556,107 @@ mod tests {
 
     #[test]
     fn base_url_only_tiktok_or_loopback() {
-        assert!(check_base_url("http://127.0.0.1:8080/").is_ok());
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
         assert!(check_base_url("http://localhost:1").is_ok());
-        assert!(check_base_url("https://sandbox-ads.tiktok.com").is_ok());
-        assert!(check_base_url("http://business-api.tiktok.com").is_err());
-        assert!(check_base_url("https://evil.example.com").is_err());
-        assert!(check_base_url("http://127.0.0.1.evil.com").is_err());
-        assert!(check_base_url("ftp://127.0.0.1").is_err());
+        assert!(check_base_url("http://[::1]:9").is_ok());
+        assert!(check_base_url("https://127.0.0.2").is_ok());
+        assert_eq!(
+            check_base_url("https://sandbox-ads.tiktok.com").unwrap(),
+            SANDBOX_URL
+        );
+        assert_eq!(
+            check_base_url("https://business-api.tiktok.com:443/").unwrap(),
+            PRODUCTION_URL
+        );
+        for bad in [
+            "http://business-api.tiktok.com",
+            "https://business-api.tiktok.com:8443",
+            "https://evil.example.com",
+            "http://127.0.0.1.evil.com",
+            "ftp://127.0.0.1",
+            "file:///etc/passwd",
+            "127.0.0.1:8080",
+            "http://localhost.:1",
+            "http://[::ffff:127.0.0.1]:1",
+            "http://169.254.169.254",
+            "https://business-api.tiktok.com/open_api/v1.3/",
+            "http://127.0.0.1:1/?x=1",
+            "http://127.0.0.1:1/#x",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 10, item 1: each of these was accepted by a check that read the host as the text
+    /// before the first ':', while the client connected to the host after '@'.
+    #[test]
+    fn base_url_userinfo_and_control_characters_are_refused() {
+        for bad in [
+            "http://127.0.0.1:1@evil.example.com",
+            "http://localhost:1@evil.example.com",
+            "https://business-api.tiktok.com:443@evil.example.com",
+            "http://[::1]:1@evil.example.com",
+            "http://127.0.0.1:1\t@evil.example.com",
+            "http://127.0.0.1:1@169.254.169.254",
+            "http://user@127.0.0.1:1",
+            "http://127.0.0.1\\@evil.example.com",
+            "http://127.0.0.1:1\n",
+            " http://127.0.0.1:1",
+        ] {
+            let e = check_base_url(bad).unwrap_err().0;
+            assert!(e.contains("'api_base_url'"), "{bad}: {e}");
+            assert!(!e.contains("evil.example.com@"), "{e}");
+        }
+        let e = check_base_url("http://127.0.0.1:1@evil.example.com")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("user name or password"), "{e}");
+    }
+
+    #[test]
+    fn credentials_with_control_characters_are_config_errors() {
+        for key in ["access_token", "secret", "auth_code", "app_id"] {
+            let mut raw = base();
+            raw[key] = json!("abc\r\ndef");
+            let e = Config::parse(&raw).unwrap_err().0;
+            assert!(
+                e.contains(&format!("'{key}'")) && e.contains("line break"),
+                "{e}"
+            );
+            assert!(!e.contains("abc"), "the value is not repeated: {e}");
+        }
+        // Surrounding whitespace, a pasting habit, is trimmed.
+        let mut raw = base();
+        raw["access_token"] = json!("  tok-value-1\n");
+        assert_eq!(
+            Config::parse(&raw).unwrap().access_token.unwrap().expose(),
+            "tok-value-1"
+        );
+    }
+
+    #[test]
+    fn dates_are_bounded_at_parse_time() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        for (key, bad) in [
+            ("start_date", "-262143-01-01"),
+            ("start_date", "-0001-01-01"),
+            ("start_date", "2011-12-31"),
+            ("start_date", "+262142-12-31"),
+            ("start_date", "2027-11-22"),
+            ("end_date", "9999-12-31"),
+        ] {
+            let mut raw = base();
+            raw[key] = json!(bad);
+            let e = Config::parse_at(&raw, today).unwrap_err().0;
+            assert!(e.contains(&format!("'{key}'")), "{bad}: {e}");
+        }
+        let mut raw = base();
+        raw["start_date"] = json!("2012-01-01");
+        raw["end_date"] = json!("2027-11-21");
+        assert!(Config::parse_at(&raw, today).is_ok());
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! Airbyte source for TikTok Ads (TikTok API for Business v1.3).
 
+// Input of every kind (config, catalog, state, TikTok's answers) reaches this code: a failure must
+// be a typed error that says what is wrong, never a panic. Tests may unwrap.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod catalog;
 pub mod commands;
 pub mod config;

@@ -1,5 +1,7 @@
 //! CLI: parses arguments, starts the writer, runs a command, exits with its code.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +72,8 @@ enum Command {
 }
 
 fn main() {
+    // Records of this run are stamped after it began (see `protocol::mark_start`).
+    source_tiktok_ads::protocol::mark_start();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,24 +110,17 @@ async fn run(command: Command) -> i32 {
             config,
             catalog,
             state,
-        } => match commands::now() {
-            Ok(now) => {
-                commands::read(
-                    &config,
-                    &catalog,
-                    state.as_deref(),
-                    now,
-                    &out,
-                    stop_signal(),
-                )
-                .await
+        } => {
+            // SIGTERM is caught from the read's start, so that it is never the default action (an
+            // exit without state or ERROR trace) at one moment and an orderly stop at another.
+            let stop = stop_signal();
+            match commands::now() {
+                Ok(now) => {
+                    commands::read(&config, &catalog, state.as_deref(), now, &out, stop).await
+                }
+                Err(e) => clock_failed(&out, &e).await,
             }
-            Err(e) => {
-                out.emit(Message::error(e.failure_type(), &e.to_string(), None, None))
-                    .await;
-                1
-            }
-        },
+        }
         Command::AuthUrl {
             app_id,
             redirect_uri,
@@ -142,19 +139,22 @@ async fn run(command: Command) -> i32 {
                     0
                 }
                 Err(e) => {
-                    eprintln!("{e}");
+                    eprintln!("{}", redact(&e.to_string()));
                     2
                 }
             }
         }
         Command::ExchangeCode { config } => match commands::exchange_code(&config).await {
-            Ok(new_config) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&new_config).unwrap_or_default()
-                );
-                0
-            }
+            Ok(new_config) => match serde_json::to_string_pretty(&new_config) {
+                Ok(text) => {
+                    println!("{text}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("Cannot print the new config: {e}");
+                    1
+                }
+            },
             Err(e) => {
                 eprintln!("{}", redact(&e.to_string()));
                 1
@@ -166,15 +166,24 @@ async fn run(command: Command) -> i32 {
     code
 }
 
-/// Resolves when the platform asks the connector to stop (SIGTERM, or Ctrl-C by hand).
-async fn stop_signal() {
+async fn clock_failed(out: &Output, e: &source_tiktok_ads::error::Error) -> i32 {
+    out.emit(Message::error(e.failure_type(), &e.to_string(), None, None))
+        .await;
+    1
+}
+
+/// Resolves when the platform asks the connector to stop (SIGTERM, or Ctrl-C by hand). The
+/// handlers are installed when this is called, not when the future is first awaited.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate());
+    async move {
+        let Ok(mut term) = term else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
     }
 }

@@ -21,14 +21,16 @@ impl Window {
         if self.start >= self.end {
             return None;
         }
-        let mid = self.start + Duration::days((self.days() - 1) / 2);
+        let mid = self
+            .start
+            .checked_add_signed(Duration::days((self.days() - 1) / 2))?;
         Some((
             Window {
                 start: self.start,
                 end: mid,
             },
             Window {
-                start: mid + Duration::days(1),
+                start: mid.succ_opt()?,
                 end: self.end,
             },
         ))
@@ -52,7 +54,11 @@ pub struct Inputs {
 pub fn range(i: &Inputs) -> Option<Window> {
     let first = match i.cursor {
         // The cursor's own day is re-read too: it may have been read while still running.
-        Some(c) => (c - Duration::days(i.attribution_window as i64)).max(i.start_date),
+        // Dates are bounded when they are parsed; the arithmetic still cannot overflow.
+        Some(c) => c
+            .checked_sub_signed(Duration::days(i64::from(i.attribution_window)))
+            .unwrap_or(NaiveDate::MIN)
+            .max(i.start_date),
         None => i.start_date,
     };
     let last = i.end_date.map_or(i.today, |e| e.min(i.today));
@@ -77,9 +83,14 @@ pub fn windows(granularity: Granularity, i: &Inputs) -> Vec<Window> {
     let mut out = Vec::new();
     let mut start = all.start;
     while start <= all.end {
-        let end = (start + Duration::days(step - 1)).min(all.end);
+        let end = start
+            .checked_add_signed(Duration::days(step - 1))
+            .map_or(all.end, |e| e.min(all.end));
         out.push(Window { start, end });
-        start = end + Duration::days(1);
+        let Some(next) = end.succ_opt() else {
+            break;
+        };
+        start = next;
     }
     out
 }

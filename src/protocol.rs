@@ -8,9 +8,23 @@ use serde_json::Value;
 
 use crate::secrets::redact;
 
-/// Epoch milliseconds; `emitted_at` of records and traces.
+static STARTED_MS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+/// Notes when the process started (the binary calls it first thing).
+pub fn mark_start() {
+    let _ = STARTED_MS.set(chrono::Utc::now().timestamp_millis());
+}
+
+/// Epoch milliseconds; `emitted_at` of records and traces. Never earlier than one millisecond
+/// after the process started: a read that follows another starts after the other's last
+/// record was stamped, so its own records are stamped strictly later (what Airbyte's
+/// sequential-read check asks), however fast the two runs are.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    let wall = chrono::Utc::now().timestamp_millis();
+    match STARTED_MS.get() {
+        Some(started) => wall.max(started.saturating_add(1)),
+        None => wall,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 
+use crate::config::EARLIEST_DATE;
 use crate::streams::record::parse_instant;
 
 /// A position in a stream for one account.
@@ -35,6 +36,14 @@ impl Cursor {
         }
     }
 
+    /// The cursor as a person reads it, e.g. `2099-01-01` or `2099-01-01T00:00:00Z`.
+    pub fn describe(&self) -> String {
+        match self {
+            Cursor::Instant { at, .. } => crate::streams::record::rfc3339(*at),
+            Cursor::Day(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         match self {
             Cursor::Instant { at, ids } if ids.is_empty() => {
@@ -47,7 +56,21 @@ impl Cursor {
         }
     }
 
+    /// A cursor from a state file. One before `EARLIEST_DATE` means "from the start" as much as
+    /// the earliest day does (no config may start earlier), so it becomes that day: far-away
+    /// years then never reach date arithmetic. Cursors in the future are dealt with when the
+    /// partition is planned, where the account's today is known.
     fn from_value(v: &Value) -> Option<Cursor> {
+        Cursor::read_value(v).map(|c| match c {
+            Cursor::Day(d) if d < EARLIEST_DATE => Cursor::Day(EARLIEST_DATE),
+            Cursor::Instant { at, .. } if at.date_naive() < EARLIEST_DATE => {
+                Cursor::instant(EARLIEST_DATE.and_time(chrono::NaiveTime::MIN).and_utc())
+            }
+            c => c,
+        })
+    }
+
+    fn read_value(v: &Value) -> Option<Cursor> {
         if let Some(day) = v.get("last_day").and_then(Value::as_str) {
             return NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .ok()

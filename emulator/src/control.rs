@@ -7,8 +7,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use crate::config::{Faults, Level};
+use crate::overrides::Override;
 use crate::params;
 use crate::state::Shared;
+use crate::sync::lock;
 
 pub(crate) fn reply(status: StatusCode, v: Value) -> Response<Body> {
     let mut r = Response::new(Body::from(v.to_string()));
@@ -109,6 +111,21 @@ pub fn handle(
             }
             Err(e) => bad(format!("invalid faults: {e}")),
         },
+        ("POST", "overrides") => match serde_json::from_value::<Override>(body) {
+            Ok(o) => match lock(&shared.overrides).add(o) {
+                Ok(n) => reply(StatusCode::OK, json!({ "count": n })),
+                Err(e) => bad(e),
+            },
+            Err(e) => bad(format!("invalid override: {e}")),
+        },
+        ("GET", "overrides") => {
+            let all = lock(&shared.overrides).all();
+            reply(StatusCode::OK, json!({ "overrides": all }))
+        }
+        ("POST", "overrides/clear") => {
+            lock(&shared.overrides).clear();
+            reply(StatusCode::OK, json!({ "ok": true }))
+        }
         ("GET", "requests") => {
             let all = shared.log.all();
             reply(

@@ -13,10 +13,12 @@ use crate::config::{EmulatorConfig, Faults, Level};
 use crate::log::LoggedRequest;
 use crate::model::{ApiError, World};
 use crate::net::{KillSwitch, KillableListener};
+use crate::overrides::Override;
 use crate::pixels::counters::PixelDayStats;
 use crate::report::ReportRow;
 use crate::server;
 use crate::state::Shared;
+use crate::sync::lock;
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
@@ -171,6 +173,17 @@ impl Emulator {
         end: NaiveDate,
     ) -> Vec<PixelDayStats> {
         self.shared.pixel_stats_truth(pixel_id, start, end)
+    }
+
+    /// Makes requests to `o.path` that match `o.when` get `o`'s answer instead of the
+    /// endpoint's (see `overrides`); an invalid override is refused with the reason.
+    pub fn add_override(&self, o: Override) -> Result<(), String> {
+        lock(&self.shared.overrides).add(o).map(|_| ())
+    }
+
+    /// Removes every override.
+    pub fn clear_overrides(&self) {
+        lock(&self.shared.overrides).clear()
     }
 
     /// Every report row the request selects at the current clock, ignoring paging.

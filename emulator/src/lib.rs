@@ -37,6 +37,7 @@ pub mod limits;
 pub mod log;
 pub mod mutate;
 pub mod net;
+pub mod overrides;
 pub mod params;
 pub mod pixels;
 pub mod reservations;
@@ -49,4 +50,5 @@ pub use crate::config::{ClockMode, EmulatorConfig, ExtendedConfig, Faults, Laten
 pub use crate::emulator::Emulator;
 pub use crate::log::LoggedRequest;
 pub use crate::model::*;
+pub use crate::overrides::Override;
 pub use crate::report::{ReportRow, ReportSettings};

@@ -15,6 +15,7 @@ use crate::limits::Limiter;
 use crate::log::RequestLog;
 use crate::model::{ApiError, Params, World};
 use crate::mutate;
+use crate::overrides::Overrides;
 use crate::pixels::counters::{self, PixelDayStats};
 use crate::pixels::PixelSettings;
 use crate::report::{self, ReportRow, ReportSettings};
@@ -41,6 +42,8 @@ pub struct Shared {
     pub counter: AtomicU64,
     pub faults: Mutex<FaultState>,
     pub limiter: Mutex<Limiter>,
+    /// Answers set by tests in place of the endpoints' own.
+    pub overrides: Mutex<Overrides>,
     /// Number of mutations so far: seeds which entities a mutation picks.
     mutations: AtomicU64,
     /// When the server started; the request log's arrival times count from here.
@@ -83,6 +86,7 @@ impl Shared {
             counter: AtomicU64::new(0),
             faults: Mutex::new(FaultState::new(cfg.faults.clone())),
             limiter: Mutex::new(Limiter::default()),
+            overrides: Mutex::new(Overrides::default()),
             mutations: AtomicU64::new(0),
             started: std::time::Instant::now(),
             extended: crate::extended_api::ExtendedState::new(&cfg.extended),

@@ -106,6 +106,14 @@ impl Checkpointer {
         }
     }
 
+    /// Replaces a partition's cursor from the input state, even with an earlier one: a cursor
+    /// in the future is brought back to the present this way.
+    pub fn restate(&mut self, stream: usize, partition: &str, cursor: Cursor) {
+        if let Some(s) = self.streams.get_mut(stream) {
+            s.cursors.insert(partition.to_string(), cursor);
+        }
+    }
+
     /// A slice failed: its partition's cursor stays before it for the rest of the run.
     pub fn fail(&mut self, id: &SliceId) {
         if let Some(p) = self.streams[id.stream].partitions.get_mut(&id.partition) {

@@ -105,6 +105,7 @@ pub async fn run(
                 break;
             };
             match step {
+                Step::Notice(message) => run.out.log(LogLevel::Warn, &message).await,
                 Step::PlanFailed {
                     stream,
                     account,
@@ -209,8 +210,7 @@ pub async fn run(
         run.out
             .emit(Message::error(
                 FailureType::TransientError,
-                "The sync was stopped (SIGTERM) before it finished. What was read is saved in the state; the next \
-                 sync continues from there.",
+                crate::commands::INTERRUPTED_MESSAGE,
                 None,
                 None,
             ))
@@ -329,11 +329,47 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 enum Step {
     Slice(Ready),
+    /// Something the user should know about the plan (a state cursor in the future).
+    Notice(String),
     PlanFailed {
         stream: usize,
         account: Option<String>,
         error: Error,
     },
+}
+
+/// A state cursor beyond the present: what it claimed, and the present to use instead.
+struct FutureCursor {
+    claimed: String,
+    now: Cursor,
+}
+
+/// Whether `cursor` lies in the future: after `now` for an instant; after the account's today
+/// for a day (in its time zone, as report days are). Such a cursor would hold its partition
+/// forever: nothing newer than it ever comes.
+fn future_cursor(
+    cursor: &Cursor,
+    account: Option<&crate::tiktok::accounts::Account>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<FutureCursor> {
+    match cursor {
+        Cursor::Instant { at, .. } if *at > now => Some(FutureCursor {
+            claimed: cursor.describe(),
+            now: Cursor::instant(now),
+        }),
+        Cursor::Day(day) => {
+            let today = match account.map(|a| &a.tz) {
+                Some(Ok(tz)) => now.with_timezone(tz).date_naive(),
+                // Without a zone the account's reports fail anyway; UTC is a fair guess here.
+                _ => now.date_naive(),
+            };
+            (*day > today).then(|| FutureCursor {
+                claimed: cursor.describe(),
+                now: Cursor::Day(today),
+            })
+        }
+        Cursor::Instant { .. } => None,
+    }
 }
 
 /// Walks streams in catalog order, their partitions in account order, and each partition's
@@ -347,6 +383,7 @@ struct Planner<'a> {
     queue: std::collections::VecDeque<Ready>,
     /// Partitions of the stream being planned: None for `Once`, else account indexes.
     partitions: Vec<Option<usize>>,
+    notices: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -359,6 +396,7 @@ impl<'a> Planner<'a> {
             partition: 0,
             queue: Default::default(),
             partitions: Vec::new(),
+            notices: Vec::new(),
         };
         p.enter_stream();
         p
@@ -381,6 +419,9 @@ impl<'a> Planner<'a> {
 
     fn next(&mut self, checkpoints: &mut Checkpointer, progress: &mut [Progress]) -> Option<Step> {
         loop {
+            if let Some(notice) = self.notices.pop() {
+                return Some(Step::Notice(notice));
+            }
             if let Some(ready) = self.queue.pop_front() {
                 return Some(Step::Slice(ready));
             }
@@ -394,11 +435,32 @@ impl<'a> Planner<'a> {
             self.partition += 1;
             let acct = account.map(|i| &self.run.accounts[i]);
             let key = acct.map(|a| a.id.clone()).unwrap_or_default();
-            let cursor = if s.incremental {
+            let mut cursor = if s.incremental {
                 self.state.cursor(&s.name, &key)
             } else {
                 None
             };
+            if let Some(future) = cursor
+                .as_ref()
+                .and_then(|c| future_cursor(c, acct, self.run.now))
+            {
+                self.notices.push(format!(
+                    "Stream {}{}: the input state's cursor ({}) is in the future; it is set back to {} so that \
+                     later changes are not skipped forever. Nothing it claims to have read is read again now.",
+                    s.name,
+                    acct.map(|a| format!(", account {}", a.id)).unwrap_or_default(),
+                    future.claimed,
+                    future.now.describe(),
+                ));
+                checkpoints.restate(self.stream, &key, future.now.clone());
+                if let Cursor::Day(_) = future.now {
+                    // Every day up to today counts as read: no window this run; the next run
+                    // continues from today as usual.
+                    checkpoints.plan(self.stream, &key, 0);
+                    continue;
+                }
+                cursor = Some(future.now);
+            }
             let input = PlanInput {
                 config: &self.run.config,
                 account: acct,

@@ -1,7 +1,9 @@
 //! The one writer of stdout. It runs on its own thread behind a bounded channel: producers hand
 //! it whole lines (a page of records, a message) and wait when it is behind, so a slow reader of
 //! stdout slows the sync down instead of growing memory. Every write to stdout is a run of whole
-//! lines, so a process killed between two writes leaves no half line behind.
+//! lines, so a process killed between two writes leaves no half line behind; and each write is
+//! at most `ATOMIC_WRITE` bytes (unless one line is longer), which a pipe takes whole or not at
+//! all, so a process killed *during* a write leaves no half line either.
 //!
 //! It also counts records per stream, which makes `sourceStats.recordCount` of a STATE exactly
 //! the records written for that stream since its previous STATE, whoever sent them.
@@ -23,6 +25,9 @@ const CAPACITY: usize = 16;
 pub const CHUNK: usize = 256 * 1024;
 /// Small messages are gathered up to this before a write.
 const GATHER: usize = 64 * 1024;
+/// PIPE_BUF on Linux: a write of at most this many bytes to a pipe is atomic (POSIX). A larger
+/// write can be cut short by a SIGKILL while it waits for the reader, leaving part of a line.
+pub const ATOMIC_WRITE: usize = 4096;
 
 enum Item {
     Records {
@@ -69,7 +74,14 @@ impl Output {
     }
 
     pub fn stdout() -> (Output, WriterThread) {
-        Output::start(Box::new(std::io::stdout()))
+        // Straight to the file descriptor: std's `Stdout` buffers by line and decides itself
+        // where one write(2) ends.
+        use std::os::fd::AsFd;
+        let sink: Box<dyn Write + Send> = match std::io::stdout().as_fd().try_clone_to_owned() {
+            Ok(fd) => Box::new(std::fs::File::from(fd)),
+            Err(_) => Box::new(std::io::stdout()),
+        };
+        Output::start(sink)
     }
 
     async fn send(&self, item: Item) {
@@ -160,7 +172,7 @@ fn write_loop(
     };
     let mut ok = true;
     let put = |sink: &mut Box<dyn Write + Send>, bytes: &[u8], ok: &mut bool| {
-        if *ok && sink.write_all(bytes).is_err() {
+        if *ok && write_whole_lines(sink, bytes).is_err() {
             *ok = false;
             broken.store(true, Ordering::Relaxed);
         }
@@ -212,6 +224,27 @@ fn write_loop(
     }
     put(&mut sink, &pending, &mut ok);
     let _ = sink.flush();
+}
+
+/// Writes `bytes` (whole lines) in pieces of whole lines of at most `ATOMIC_WRITE` bytes; a
+/// line longer than that is a piece of its own.
+pub fn write_whole_lines(sink: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let window = &rest[..rest.len().min(ATOMIC_WRITE)];
+        let end = match window.iter().rposition(|b| *b == b'\n') {
+            Some(i) => i + 1,
+            // One line longer than the window: up to its end.
+            None => rest
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(rest.len(), |i| i + 1),
+        };
+        let (piece, tail) = rest.split_at(end);
+        sink.write_all(piece)?;
+        rest = tail;
+    }
+    Ok(())
 }
 
 /// A writer into a shared buffer, for tests.
@@ -301,6 +334,8 @@ mod tests {
         }
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let (out, thread) = Output::start(Box::new(WholeLines(Arc::clone(&sizes))));
+        let long = "x".repeat(3 * ATOMIC_WRITE);
+        out.log(LogLevel::Info, &long).await;
         let s: Arc<str> = Arc::from("s");
         for _ in 0..50 {
             let (n, buf) = lines_of("s", 500);
@@ -309,7 +344,10 @@ mod tests {
         }
         out.close().await;
         thread.join();
-        assert!(!sizes.lock().unwrap().is_empty());
+        let sizes = sizes.lock().unwrap();
+        assert!(!sizes.is_empty());
+        // Only the one long line took a write larger than a pipe's atomic write.
+        assert_eq!(sizes.iter().filter(|s| **s > ATOMIC_WRITE).count(), 1);
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use super::paging::{self, PageSummary};
 use super::record::{push_json_str, push_raw, rfc3339, scalar, Lines, Scalar};
 use crate::error::Error;
-use crate::protocol::now_ms;
+use crate::protocol::{now_ms, LogLevel};
 use crate::read::{Job, Partitioning, PlanInput, Reader, SlicePlan};
 use crate::state::Cursor;
 use crate::tiktok::client::{BoxFuture, Query};
@@ -64,7 +64,7 @@ impl ListDecl {
         if let (true, Some(at)) = (self.server_modified_after, since) {
             // A second early: whether TikTok's filter is inclusive or not, the cursor's own second
             // comes back and is decided on our side.
-            let since = at - Duration::seconds(1);
+            let since = at.checked_sub_signed(Duration::seconds(1)).unwrap_or(at);
             filtering.insert(
                 "modified_after".into(),
                 json!(since.format("%Y-%m-%d %H:%M:%S").to_string()),
@@ -82,10 +82,20 @@ impl ListDecl {
 struct Newest {
     at: Option<DateTime<Utc>>,
     ids: HashSet<String>,
+    /// Items TikTok says changed after the run's now: written, but not counted in the cursor.
+    future: std::collections::BTreeSet<String>,
 }
 
 impl Newest {
-    fn see(&mut self, at: DateTime<Utc>, id: &str) {
+    /// An item changed at `at`. A change after `now` does not move the cursor: a cursor in the
+    /// future would hide every real change until that time comes (a `modify_time` of 2099
+    /// would block the account for good). Such items are read again by later runs until their
+    /// time has passed: a few duplicates rather than lost changes.
+    fn see(&mut self, at: DateTime<Utc>, id: &str, now: DateTime<Utc>) {
+        if at > now {
+            self.future.insert(id.to_string());
+            return;
+        }
         match self.at {
             Some(t) if t == at => {
                 self.ids.insert(id.to_string());
@@ -145,7 +155,7 @@ impl Reader for ListDecl {
                                     if let (true, Some(at), Some(id)) =
                                         (self.incremental, item.changed, &item.id)
                                     {
-                                        n.see(at, id);
+                                        n.see(at, id, job.run.now);
                                     }
                                     match (previous, item.changed, &item.id) {
                                         (Some((at, seen)), Some(t), Some(id)) => {
@@ -164,6 +174,16 @@ impl Reader for ListDecl {
                             format!(
                                 "{} item(s) of data.{} are not objects",
                                 page.not_objects, self.records_key
+                            ),
+                        )));
+                    }
+                    if page.without_key > 0 && page.without_key == page.items {
+                        // Not one item with its key: not a page of this stream's items.
+                        return Err(Error::Api(ApiError::bad_answer(
+                            self.path,
+                            format!(
+                                "none of the {} item(s) of data.{} on page {page_no} has {}",
+                                page.items, self.records_key, self.primary_key
                             ),
                         )));
                     }
@@ -198,6 +218,23 @@ impl Reader for ListDecl {
                 return Ok(None);
             }
             let newest = newest.into_inner().unwrap_or_else(|e| e.into_inner());
+            if !newest.future.is_empty() {
+                let ids: Vec<&str> = newest.future.iter().take(5).map(String::as_str).collect();
+                job.log(
+                    LogLevel::Warn,
+                    &format!(
+                        "Stream {}, account {}: TikTok says {} item(s) changed after now ({}), e.g. {}; the \
+                         cursor stays at or before now so that later changes are not missed, and these items \
+                         are read again until that time has passed.",
+                        job.name(),
+                        account.id,
+                        newest.future.len(),
+                        rfc3339(job.run.now),
+                        ids.join(", ")
+                    ),
+                )
+                .await;
+            }
             Ok(match (newest.at, previous) {
                 // Same second as before: the IDs read then still count.
                 (Some(at), Some((old_at, old_ids))) if at == old_at => Some(Cursor::Instant {

@@ -38,7 +38,27 @@ where
 {
     let first = read_page(1).await?;
     let seen = Mutex::new(HashSet::new());
+    // Each page must be the page asked for, hold no more than a page, and not start where
+    // another page started: a server that answers page 1 to every request, or the same items
+    // over and over, is found at its second page.
     let repeated = |page: u64, s: &PageSummary| -> Result<(), Error> {
+        if let Some(answered) = s.info.and_then(|i| i.page) {
+            if answered != page {
+                return Err(inconsistent(
+                    path,
+                    format!("page {page} was answered as page {answered}"),
+                ));
+            }
+        }
+        if s.items > page_size {
+            return Err(inconsistent(
+                path,
+                format!(
+                    "page {page} holds {} items, more than the {page_size} asked for",
+                    s.items
+                ),
+            ));
+        }
         if let Some(key) = &s.first_key {
             if !seen
                 .lock()
@@ -75,6 +95,13 @@ where
         .info
         .and_then(|i| i.total_number)
         .map(|n| n.div_ceil(page_size.max(1)));
+    let claimed = first.info.and_then(|i| i.total_number).unwrap_or(0);
+    if total_page <= 1 && claimed > 0 && first.items == 0 {
+        return Err(inconsistent(
+            path,
+            format!("its only page is empty but total_number says {claimed}"),
+        ));
+    }
     if total_page > MAX_PAGES || expected.is_some_and(|e| total_page > e.max(1)) {
         return Err(inconsistent(
             path,

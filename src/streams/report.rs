@@ -184,6 +184,24 @@ impl ReportSpec {
                         )
                         .await;
                     }
+                    // Rows that cannot be placed are left out with a warning when the rest of
+                    // the page is sound; a page of nothing but such rows is not an answer to
+                    // this request, and its window must not count as read.
+                    let skipped = page.without_id + page.bad_time + page.outside;
+                    if page.rows > 0 && skipped == page.rows {
+                        return Err(Error::Api(ApiError::bad_answer(
+                            PATH,
+                            format!(
+                                "none of the {} report rows of page {page_no} can be used ({} without the ID \
+                                 dimension {}, {} with a time that is not a date, {} dated outside the days asked for)",
+                                page.rows,
+                                page.without_id,
+                                self.level.id_dimension(),
+                                page.bad_time,
+                                page.outside
+                            ),
+                        )));
+                    }
                     report_problems(job, &page).await;
                     if page_no == 1 {
                         job.estimate(page.info.and_then(|i| i.total_number).unwrap_or(page.rows)).await;
@@ -316,7 +334,10 @@ impl Reader for ReportSpec {
                 }]);
             }
             let end = config.end_date.map_or(today, |e| e.min(today));
-            let start = config.start_date.max(end - Duration::days(364));
+            let year_back = end
+                .checked_sub_signed(Duration::days(364))
+                .unwrap_or(NaiveDate::MIN);
+            let start = config.start_date.max(year_back);
             return Ok(if start > end {
                 Vec::new()
             } else {

@@ -42,16 +42,10 @@ pub async fn reachable(
         ("app_id", app_id.to_string()),
         ("secret", secret.to_string()),
     ];
-    let data = client
-        .get_value("oauth2/advertiser/get/", &query, &Quiet)
-        .await?;
+    let path = "oauth2/advertiser/get/";
+    let data = client.get_value(path, &query, &Quiet).await?;
     let mut out: Vec<Reachable> = Vec::new();
-    for a in data
-        .get("list")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for a in listed(&data, path)? {
         let Some(id) = a.get("advertiser_id").and_then(id_text) else {
             continue;
         };
@@ -67,6 +61,14 @@ pub async fn reachable(
         out.push(Reachable { id, name });
     }
     Ok(out)
+}
+
+/// `data.list` of an answer; a success without it is not an empty list but an answer that
+/// cannot be used (taking it as "no accounts" would blame the user's token).
+fn listed<'a>(data: &'a Value, path: &str) -> Result<&'a Vec<Value>, ApiError> {
+    data.get("list")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::bad_answer(path, "a success without data.list".into()))
 }
 
 /// IDs are strings in v1.3; accept numbers too rather than lose an account.
@@ -164,9 +166,7 @@ pub async fn details(client: &Client, chosen: &[Reachable]) -> Result<Vec<Value>
         let ids: Vec<&str> = chunk.iter().map(|a| a.id.as_str()).collect();
         let query: Query = vec![("advertiser_ids", json_param(&serde_json::json!(ids)))];
         let data = client.get_value("advertiser/info/", &query, &Quiet).await?;
-        if let Some(list) = data.get("list").and_then(Value::as_array) {
-            out.extend(list.iter().cloned());
-        }
+        out.extend(listed(&data, "advertiser/info/")?.iter().cloned());
     }
     Ok(out)
 }

@@ -105,11 +105,17 @@ impl Client {
         // No overall timeout here: `get` times the wait for TikTok's headers and the body read
         // separately, so the time an answer waits for its turn to be decoded (our own
         // backpressure) never counts as TikTok being slow.
+        // The config checked its base URL already; a client is never built on an unchecked one.
+        let base = crate::config::check_base_url(&config.base_url)
+            .map_err(|e| ApiError::transport(ErrorKind::Config, e.0, None, ""))?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
             // A redirect would carry the Access-Token header to wherever it points, and its body
             // is not TikTok's answer: TikTok's API does not redirect, so none is followed.
             .redirect(reqwest::redirect::Policy::none())
+            // HTTPS is rustls with the Mozilla roots (webpki-roots, reqwest's `rustls-tls`):
+            // certificates and host names are always verified; nothing here turns that off.
+            .tls_built_in_root_certs(true)
             .user_agent(concat!("source-tiktok-ads/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -126,7 +132,7 @@ impl Client {
             .unwrap_or(0x9E37_79B9);
         Ok(Client {
             http,
-            root: format!("{}/open_api/v1.3/", config.base_url),
+            root: format!("{base}/open_api/v1.3/"),
             token: config.access_token.clone(),
             pacer: Arc::new(Pacer::new(
                 config.requests_per_second,
@@ -344,6 +350,21 @@ fn timed_out(path: &str, what: &str) -> ApiError {
 }
 
 fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {
+    let detail = without_url(e);
+    // rustls refused the server's certificate: asking again gets the same certificate. Either
+    // the address is not TikTok's or something on the way intercepts TLS; a person must look.
+    if detail.contains("invalid peer certificate") {
+        return ApiError::transport(
+            ErrorKind::Config,
+            redact(&format!(
+                "the server's certificate could not be verified ({detail}); the connection is not \
+                 trustworthy, so nothing was sent. Check 'api_base_url', a proxy that intercepts \
+                 HTTPS, and the machine's clock"
+            )),
+            None,
+            path,
+        );
+    }
     let what = if e.is_timeout() {
         "timed out"
     } else {
@@ -351,7 +372,7 @@ fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {
     };
     ApiError::transport(
         ErrorKind::Transient,
-        redact(&format!("{what}: {}", without_url(e))),
+        redact(&format!("{what}: {detail}")),
         None,
         path,
     )

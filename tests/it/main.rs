@@ -3,5 +3,6 @@
 mod acceptance;
 mod core;
 mod engine;
+mod hostile;
 mod reports;
 mod support;

@@ -28,7 +28,7 @@ fn emulator_at(now: &str) -> Env {
     })
 }
 
-fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
+pub(crate) fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
     let w = env.emu.world();
     let tz: chrono_tz::Tz = w
         .advertiser(advertiser_id)
@@ -40,15 +40,15 @@ fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
 }
 
 /// How a catalog stream asks TikTok: rebuilt from its schema and key, independently of the connector.
-struct Shape {
-    report_type: &'static str,
-    data_level: &'static str,
-    dimensions: Vec<String>,
-    metrics: Vec<String>,
-    lifetime: bool,
+pub(crate) struct Shape {
+    pub report_type: &'static str,
+    pub data_level: &'static str,
+    pub dimensions: Vec<String>,
+    pub metrics: Vec<String>,
+    pub lifetime: bool,
 }
 
-fn shape(stream: &Value) -> Shape {
+pub(crate) fn shape(stream: &Value) -> Shape {
     let name = stream["name"].as_str().unwrap();
     let props = stream["json_schema"]["properties"].as_object().unwrap();
     let pk: Vec<String> = stream["source_defined_primary_key"]
@@ -98,7 +98,7 @@ fn shape(stream: &Value) -> Shape {
 }
 
 /// The emulator's rows for a stream over [start, end] for one account, asked in spans TikTok allows.
-fn truth(
+pub(crate) fn truth(
     env: &Env,
     stream: &Value,
     account: &str,
@@ -171,7 +171,7 @@ fn truth_span(
 }
 
 /// A truth row as the connector should emit it: the key (dimension values) and the metric texts.
-fn row_key(dims: &BTreeMap<String, String>, s: &Shape) -> String {
+pub(crate) fn row_key(dims: &BTreeMap<String, String>, s: &Shape) -> String {
     s.dimensions
         .iter()
         .map(|d| {
@@ -186,7 +186,7 @@ fn row_key(dims: &BTreeMap<String, String>, s: &Shape) -> String {
         .join("|")
 }
 
-fn record_key(r: &Value, s: &Shape) -> String {
+pub(crate) fn record_key(r: &Value, s: &Shape) -> String {
     s.dimensions
         .iter()
         .map(|d| r[d].as_str().unwrap_or("").to_string())
@@ -196,7 +196,7 @@ fn record_key(r: &Value, s: &Shape) -> String {
 
 /// Metric equality without floats: the record's JSON number text must equal TikTok's text
 /// (integers may drop a ".00"), "-" must be null.
-fn same_metric(record: &Value, text: &str) -> bool {
+pub(crate) fn same_metric(record: &Value, text: &str) -> bool {
     match record {
         Value::Null => text == "-" || text.is_empty(),
         Value::String(s) => s == text,
@@ -259,7 +259,7 @@ fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
     catalog["streams"]
         .as_array()
         .unwrap()

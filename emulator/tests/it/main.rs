@@ -14,6 +14,7 @@ mod gmv_max;
 mod http;
 mod limits;
 mod mutations;
+mod overrides;
 mod paging;
 mod pixels;
 mod report_tasks;

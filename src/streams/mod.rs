@@ -10,6 +10,9 @@ pub mod paging;
 pub mod record;
 pub mod report;
 pub mod report_catalog;
+pub mod report_tasks;
+pub mod smart_plus;
+pub mod smart_plus_keys;
 
 use serde_json::{json, Map, Value};
 
@@ -301,7 +304,7 @@ pub fn all(config: &Config) -> Vec<Stream> {
         name: "advertisers".into(),
         kind: Kind::Accounts(AccountsStream::Details),
     });
-    out.extend(LISTS.iter().map(|l| Stream {
+    out.extend(LISTS.iter().chain(smart_plus::LISTS).map(|l| Stream {
         name: l.name.into(),
         kind: Kind::List(l),
     }));

@@ -192,17 +192,23 @@ pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Resul
             return Err(raw.get().to_string());
         }
     };
+    push_metric_text(out, &text, kind)
+}
+
+/// `push_metric` for a value's text (trimmed), e.g. a CSV cell.
+pub fn push_metric_text(out: &mut Vec<u8>, text: &str, kind: MetricKind) -> Result<(), String> {
+    let text = text.trim();
     if text.is_empty() || text == "-" {
         out.extend_from_slice(b"null");
         return Ok(());
     }
     let ok = match kind {
         MetricKind::Text => {
-            push_json_str(out, &text);
+            push_json_str(out, text);
             return Ok(());
         }
-        MetricKind::Integer => integer_text(&text),
-        MetricKind::Number => is_decimal(&text).then_some(&*text),
+        MetricKind::Integer => integer_text(text),
+        MetricKind::Number => is_decimal(text).then_some(text),
     };
     match ok {
         Some(digits) => {
@@ -211,7 +217,7 @@ pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Resul
         }
         None => {
             out.extend_from_slice(b"null");
-            Err(text.into_owned())
+            Err(text.to_string())
         }
     }
 }

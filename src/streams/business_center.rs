@@ -84,7 +84,8 @@ pub static BALANCES: Declared = Declared {
 
 pub static TRANSACTIONS: Declared = Declared {
     name: "business_center_transactions",
-    source: "`bc/account/transaction/get/` per Business Center (≤ 365 days a request; finance role)",
+    source:
+        "`bc/account/transaction/get/` per Business Center (≤ 365 days a request; finance role)",
     primary_key: &["transaction_id"],
     cursor: Some("create_time"),
     schema: || super::parse_schema(include_str!("schemas/business_center_transactions.json")),
@@ -319,8 +320,11 @@ async fn read_pages(
             write(&mut lines, obj);
         }
         if page_no == 1 {
-            job.estimate(info.and_then(|i| i.total_number).unwrap_or(items.len() as u64))
-                .await;
+            job.estimate(
+                info.and_then(|i| i.total_number)
+                    .unwrap_or(items.len() as u64),
+            )
+            .await;
         }
         job.records(lines).await;
         Ok(PageSummary {
@@ -399,33 +403,43 @@ impl Reader for Transactions {
                     ("transaction_level", level.to_string()),
                     ("filtering", json_param(&filtering)),
                 ];
-                read_pages(job, bc, TRANSACTIONS_PATH, "transaction_list", &query, |lines, item| {
-                    let Some(id) = item.get("transaction_id").and_then(id_text) else {
-                        return false;
-                    };
-                    let at = item
-                        .get("create_time")
-                        .and_then(Value::as_str)
-                        .and_then(|t| local_instant(t, bc.tz));
-                    if let Some(at) = at {
-                        newest.lock().unwrap_or_else(|e| e.into_inner()).see(at, &id);
-                    }
-                    // Each transaction once, whichever level lists it.
-                    if !is_new(&previous, at, &id)
-                        || !written.lock().unwrap_or_else(|e| e.into_inner()).insert(id)
-                    {
-                        return false;
-                    }
-                    write_record(
-                        lines,
-                        &bc.id,
-                        item,
-                        &["create_time"],
-                        bc.tz,
-                        &[("transaction_level", level)],
-                    );
-                    true
-                })
+                read_pages(
+                    job,
+                    bc,
+                    TRANSACTIONS_PATH,
+                    "transaction_list",
+                    &query,
+                    |lines, item| {
+                        let Some(id) = item.get("transaction_id").and_then(id_text) else {
+                            return false;
+                        };
+                        let at = item
+                            .get("create_time")
+                            .and_then(Value::as_str)
+                            .and_then(|t| local_instant(t, bc.tz));
+                        if let Some(at) = at {
+                            newest
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .see(at, &id);
+                        }
+                        // Each transaction once, whichever level lists it.
+                        if !is_new(&previous, at, &id)
+                            || !written.lock().unwrap_or_else(|e| e.into_inner()).insert(id)
+                        {
+                            return false;
+                        }
+                        write_record(
+                            lines,
+                            &bc.id,
+                            item,
+                            &["create_time"],
+                            bc.tz,
+                            &[("transaction_level", level)],
+                        );
+                        true
+                    },
+                )
                 .await?;
             }
             let newest = newest.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -21,7 +21,9 @@ pub struct Declared {
 
 impl std::fmt::Debug for Declared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Declared").field("name", &self.name).finish()
+        f.debug_struct("Declared")
+            .field("name", &self.name)
+            .finish()
     }
 }
 

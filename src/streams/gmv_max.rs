@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 
-use super::declared::Declared;
 use super::decl::{Granularity, MetricKind};
+use super::declared::Declared;
 use super::list::{decode_page, is_new, next_cursor, previous_instant, ItemShape, Newest};
 use super::paging::{self, PageSummary};
 use super::report::{self, decode_rows_at, report_problems, RowShape};
@@ -176,7 +176,10 @@ async fn read_campaign_pages(
     job: &Job<'_>,
     query: &Query,
     shape: &ItemShape,
-    previous: &Option<(chrono::DateTime<chrono::Utc>, std::collections::HashSet<String>)>,
+    previous: &Option<(
+        chrono::DateTime<chrono::Utc>,
+        std::collections::HashSet<String>,
+    )>,
     newest: &Mutex<Newest>,
 ) -> Result<(), Error> {
     paging::walk(CAMPAIGNS_PATH, CAMPAIGN_PAGE, |page_no| async move {
@@ -303,7 +306,10 @@ async fn read_report(
     let query: Query = vec![
         ("advertiser_id", account.to_string()),
         ("store_ids", json_param(&json!([store]))),
-        ("dimensions", json_param(&json!(["campaign_id", "stat_time_day"]))),
+        (
+            "dimensions",
+            json_param(&json!(["campaign_id", "stat_time_day"])),
+        ),
         (
             "metrics",
             json_param(&json!(metrics.iter().map(|m| m.0).collect::<Vec<_>>())),

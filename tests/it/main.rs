@@ -1,7 +1,10 @@
 //! Integration tests: the real binary against the real emulator over HTTP. One test binary.
 
 mod acceptance;
+mod business_center;
 mod core;
 mod engine;
+mod gmv_max;
 mod reports;
+mod smart_plus;
 mod support;

@@ -5,6 +5,7 @@ mod business_center;
 mod core;
 mod engine;
 mod gmv_max;
+mod report_tasks;
 mod reports;
 mod smart_plus;
 mod support;

@@ -31,6 +31,9 @@ const LIVE_METRICS: &[&str] = &[
     "live_follows",
 ];
 
+/// (account, store, campaign, day) → (promotion type, metric texts).
+type Rows = BTreeMap<(String, String, String, String), (String, BTreeMap<String, String>)>;
+
 /// The metric text as the record's JSON number must show it (integers may drop ".00").
 fn same(record: &Value, text: &str) -> bool {
     match record {
@@ -45,10 +48,7 @@ fn same(record: &Value, text: &str) -> bool {
 
 /// Every campaign row of the account's available stores over its report days, by (store,
 /// campaign, day), with the promotion type and metrics the stream should carry.
-fn truth(
-    env: &Env,
-    start: &str,
-) -> BTreeMap<(String, String, String, String), (String, BTreeMap<String, String>)> {
+fn truth(env: &Env, start: &str) -> Rows {
     let world = env.emu.world();
     let mut out = BTreeMap::new();
     for store in world
@@ -94,10 +94,7 @@ fn truth(
     out
 }
 
-fn assert_reports_match(
-    run: &Run,
-    want: &BTreeMap<(String, String, String, String), (String, BTreeMap<String, String>)>,
-) {
+fn assert_reports_match(run: &Run, want: &Rows) {
     let mut got = BTreeMap::new();
     for r in run.records("gmv_max_reports_daily") {
         let key = (

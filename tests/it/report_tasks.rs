@@ -127,7 +127,7 @@ fn a_long_first_sync_through_report_tasks_gives_the_paged_records_with_fewer_req
             .iter()
             .enumerate()
             .filter(|(_, r)| r.code == Some(40100))
-            .map(|(i, r)| {
+            .map(|(i, _)| {
                 let around: Vec<String> = task_requests[i.saturating_sub(3)..=i]
                     .iter()
                     .filter(|x| x.path.contains("report/task/"))

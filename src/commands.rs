@@ -131,8 +131,27 @@ pub async fn discover(config_path: &Path, out: &Output) -> i32 {
         .iter()
         .map(Stream::catalog_entry)
         .collect();
+    say_what_the_sandbox_lacks(&config, out).await;
     out.emit(Message::catalog(entries)).await;
     0
+}
+
+/// In the sandbox, one LOG line naming the streams left out because TikTok's sandbox does not
+/// have their endpoints (Business Center, GMV Max) and that report tasks are not used.
+async fn say_what_the_sandbox_lacks(config: &Config, out: &Output) {
+    if config.environment != Environment::Sandbox {
+        return;
+    }
+    let missing = streams::production_only();
+    out.log(
+        LogLevel::Info,
+        &format!(
+            "TikTok's sandbox has no Business Center, GMV Max or asynchronous report task endpoints: streams {} \
+             are left out, and reports are read by pages only.",
+            missing.join(", ")
+        ),
+    )
+    .await;
 }
 
 pub async fn read(
@@ -188,6 +207,16 @@ pub async fn read(
         Ok(s) => s,
         Err(e) => return fail(out, &e).await,
     };
+    say_what_the_sandbox_lacks(&config, out).await;
+    // Business Centers are listed once, like the accounts, when a stream needs them; a failure
+    // fails those streams only.
+    let business_centers = if catalog.iter().any(|c| c.stream.needs_business_centers()) {
+        crate::tiktok::business_centers::list(&session.client)
+            .await
+            .map_err(Error::from)
+    } else {
+        Ok(Vec::new())
+    };
     out.log(
         LogLevel::Info,
         &format!(
@@ -197,13 +226,10 @@ pub async fn read(
         ),
     )
     .await;
-    let run = Arc::new(Run::new(
-        config,
-        session.client,
-        session.accounts,
-        out.clone(),
-        now,
-    ));
+    let run = Arc::new(
+        Run::new(config, session.client, session.accounts, out.clone(), now)
+            .with_business_centers(business_centers),
+    );
     match read::run(run, catalog, &state, stop.as_mut()).await {
         Outcome::Complete if !out.is_broken() => 0,
         Outcome::Interrupted => EXIT_INTERRUPTED,

@@ -56,6 +56,11 @@ pub struct Config {
     pub daily_window_days: u32,
     pub requests_per_second: u32,
     pub requests_per_minute: u32,
+    /// The app's tier (basic, advanced, premium, ultimate): the budgets of endpoints that have
+    /// their own (`tiktok::limits`) follow it.
+    pub rate_limit_tier: String,
+    /// Long first syncs and capped ad-level windows are read through report tasks.
+    pub async_backfill: bool,
     /// At most this many requests in flight; fewer when rate × latency needs fewer.
     pub max_in_flight: usize,
     /// A wait for the rate limit longer than this shows the stream as rate limited.
@@ -321,6 +326,11 @@ impl Config {
         let requests_per_minute =
             opt_u64(raw, "requests_per_minute", 1, 60_000, tier_qpm as u64)? as u32;
         let max_in_flight = opt_u64(raw, "concurrency", 1, 64, 32)? as usize;
+        let async_backfill = match raw.get("async_backfill") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return err("'async_backfill' must be true or false."),
+        };
         let rate_limited_status_after_ms =
             opt_u64(raw, "rate_limited_status_after_ms", 0, 3_600_000, 3000)?;
         let default_url = match environment {
@@ -347,6 +357,8 @@ impl Config {
             daily_window_days,
             requests_per_second,
             requests_per_minute,
+            rate_limit_tier: tier,
+            async_backfill,
             max_in_flight,
             rate_limited_status_after_ms,
             base_url,

@@ -18,6 +18,7 @@ use crate::state::Cursor;
 use crate::streams::record::Lines;
 use crate::streams::Stream;
 use crate::tiktok::accounts::Account;
+use crate::tiktok::business_centers::BusinessCenter;
 use crate::tiktok::client::{BoxFuture, Fetched, Meta, Observer, Query};
 use crate::tiktok::{ApiError, Client};
 
@@ -29,6 +30,11 @@ pub struct Run {
     pub config: Arc<Config>,
     pub client: Client,
     pub accounts: Vec<Account>,
+    /// The Business Centers, listed when a stream partitioned by them is read (an error fails
+    /// those streams only).
+    pub business_centers: Result<Vec<BusinessCenter>, Error>,
+    /// TikTok refused report tasks (not allowlisted, sandbox): the rest of the run pages.
+    pub tasks_refused: std::sync::atomic::AtomicBool,
     pub out: Output,
     pub now: DateTime<Utc>,
     /// Metrics TikTok rejected, per stream, for the rest of this run.
@@ -52,6 +58,8 @@ impl Run {
             config,
             client,
             accounts,
+            business_centers: Ok(Vec::new()),
+            tasks_refused: std::sync::atomic::AtomicBool::new(false),
             out,
             now,
             dropped: Mutex::default(),
@@ -92,13 +100,24 @@ impl Run {
 
     /// The cell holding an account's ad IDs, filled by the first report that needs them.
     pub fn ad_ids_cell(&self, account: &str) -> AdIds {
+        self.id_list_cell(account)
+    }
+
+    /// A list of IDs computed once per run under `key` (an account's ad IDs, its stores, ...).
+    pub fn id_list_cell(&self, key: &str) -> AdIds {
         Arc::clone(
             self.ad_ids
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .entry(account.to_string())
+                .entry(key.to_string())
                 .or_default(),
         )
+    }
+
+    /// The run with the Business Centers (or why they could not be listed).
+    pub fn with_business_centers(mut self, bcs: Result<Vec<BusinessCenter>, Error>) -> Run {
+        self.business_centers = bcs;
+        self
     }
 }
 
@@ -116,6 +135,7 @@ pub struct Job<'a> {
     pub run: &'a Run,
     pub stream: &'a StreamRun,
     pub account: Option<&'a Account>,
+    pub business_center: Option<&'a BusinessCenter>,
     pub window: Option<Window>,
     /// The partition's cursor from the input state (incremental only).
     pub cursor: Option<&'a Cursor>,
@@ -142,6 +162,25 @@ impl Job<'_> {
             stream: &self.stream.name,
         };
         Ok(self.run.client.get(path, query, &observer, decode).await?)
+    }
+
+    /// POST a JSON body through the client (report tasks); `decode` reads the answer.
+    pub async fn post_json<T>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        decode: impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
+    ) -> Result<T, Error> {
+        let observer = StreamObserver {
+            run: self.run,
+            stream: &self.stream.name,
+        };
+        Ok(self
+            .run
+            .client
+            .post_json(path, body, &observer, decode)
+            .await?
+            .value)
     }
 
     /// Hands a page's records to the writer.
@@ -178,9 +217,10 @@ impl Job<'_> {
 
     /// "stream X, account Y" for messages.
     pub fn place(&self) -> String {
-        match self.account {
-            Some(a) => format!("stream {}, account {}", self.stream.name, a.id),
-            None => format!("stream {}", self.stream.name),
+        match (self.account, self.business_center) {
+            (Some(a), _) => format!("stream {}, account {}", self.stream.name, a.id),
+            (None, Some(bc)) => format!("stream {}, Business Center {}", self.stream.name, bc.id),
+            (None, None) => format!("stream {}", self.stream.name),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::plan::Window;
 use crate::state::Cursor;
 use crate::tiktok::accounts::Account;
+use crate::tiktok::business_centers::BusinessCenter;
 use crate::tiktok::client::BoxFuture;
 
 pub use job::{Job, Run};
@@ -28,6 +29,9 @@ pub enum Partitioning {
     Once,
     /// One partition per account, each with its own cursor.
     PerAccount,
+    /// One partition per Business Center the token's user belongs to (listed once per run when
+    /// such a stream is read), each with its own cursor, keyed by `bc_id` in the state.
+    PerBusinessCenter,
 }
 
 /// One slice of a partition: a window of days (reports) or the whole partition (lists).
@@ -42,6 +46,7 @@ pub struct SlicePlan {
 pub struct PlanInput<'a> {
     pub config: &'a Config,
     pub account: Option<&'a Account>,
+    pub business_center: Option<&'a BusinessCenter>,
     /// The partition's cursor from the input state (None in full refresh).
     pub cursor: Option<&'a Cursor>,
     pub now: DateTime<Utc>,

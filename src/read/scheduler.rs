@@ -35,7 +35,8 @@ pub enum Outcome {
 
 struct Failure {
     stream: String,
-    account: Option<String>,
+    /// "account X" or "Business Center X": the partition that failed.
+    place: Option<String>,
     error: Error,
 }
 
@@ -57,8 +58,25 @@ struct Ready {
     stream: usize,
     id: SliceId,
     plan: SlicePlan,
-    account: Option<usize>,
+    part: Part,
     cursor: Option<Cursor>,
+}
+
+/// A partition of a stream: the whole run, an account or a Business Center (by index).
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    Whole,
+    Account(usize),
+    BusinessCenter(usize),
+}
+
+/// How a partition is named in messages.
+fn place_of(partitioning: Partitioning, key: &str) -> Option<String> {
+    match partitioning {
+        _ if key.is_empty() => None,
+        Partitioning::PerBusinessCenter => Some(format!("Business Center {key}")),
+        _ => Some(format!("account {key}")),
+    }
 }
 
 /// Runs the sync of `catalog`; stops early when `stop` resolves.
@@ -108,11 +126,11 @@ pub async fn run(
                 Step::Notice(message) => run.out.log(LogLevel::Warn, &message).await,
                 Step::PlanFailed {
                     stream,
-                    account,
+                    place,
                     error,
                 } => {
                     progress[stream].failed = true;
-                    report_failure(&run, &streams[stream], account, error, &mut failures).await;
+                    report_failure(&run, &streams[stream], place, error, &mut failures).await;
                 }
                 Step::Slice(ready) => {
                     if failed_partitions.contains(&(ready.stream, ready.id.partition.clone())) {
@@ -133,7 +151,14 @@ pub async fn run(
                         let job = Job {
                             run: &run,
                             stream: &stream,
-                            account: ready.account.map(|i| &run.accounts[i]),
+                            account: match ready.part {
+                                Part::Account(i) => Some(&run.accounts[i]),
+                                _ => None,
+                            },
+                            business_center: match (ready.part, &run.business_centers) {
+                                (Part::BusinessCenter(i), Ok(bcs)) => bcs.get(i),
+                                _ => None,
+                            },
                             window: ready.plan.window,
                             cursor: ready.cursor.as_ref(),
                         };
@@ -171,7 +196,7 @@ pub async fn run(
             Err(e) => {
                 failures.push(Failure {
                     stream: "(unknown)".into(),
-                    account: None,
+                    place: None,
                     error: Error::Internal(e.to_string()),
                 });
                 continue;
@@ -191,8 +216,8 @@ pub async fn run(
                 checkpoints.fail(&id);
                 progress[id.stream].failed = true;
                 failed_partitions.insert((id.stream, id.partition.clone()));
-                let account = (!id.partition.is_empty()).then(|| id.partition.clone());
-                report_failure(&run, s, account, error, &mut failures).await;
+                let place = place_of(s.stream.reader().partitioning(), &id.partition);
+                report_failure(&run, s, place, error, &mut failures).await;
             }
         }
     }
@@ -220,7 +245,7 @@ pub async fn run(
     if failures.is_empty() && progress.iter().any(|p| p.failed) {
         failures.push(Failure {
             stream: "(unknown)".into(),
-            account: None,
+            place: None,
             error: Error::Internal("a stream stopped without reporting why".into()),
         });
     }
@@ -253,20 +278,20 @@ async fn finish_if_done(run: &Run, s: &StreamRun, p: &mut Progress, checkpoints:
 async fn report_failure(
     run: &Run,
     s: &StreamRun,
-    account: Option<String>,
+    place: Option<String>,
     error: Error,
     failures: &mut Vec<Failure>,
 ) {
-    let place = match &account {
-        Some(a) => format!("Stream {}, account {a}", s.name),
+    let at = match &place {
+        Some(p) => format!("Stream {}, {p}", s.name),
         None => format!("Stream {}", s.name),
     };
     run.out
-        .log(LogLevel::Error, &format!("{place}: {error}"))
+        .log(LogLevel::Error, &format!("{at}: {error}"))
         .await;
     failures.push(Failure {
         stream: s.name.to_string(),
-        account,
+        place,
         error,
     });
 }
@@ -294,9 +319,9 @@ async fn summarize(run: &Run, failures: &[Failure]) {
             format!(
                 "{}{}: {}",
                 f.stream,
-                f.account
+                f.place
                     .as_ref()
-                    .map(|a| format!(" (account {a})"))
+                    .map(|p| format!(" ({p})"))
                     .unwrap_or_default(),
                 f.error
             )
@@ -333,7 +358,7 @@ enum Step {
     Notice(String),
     PlanFailed {
         stream: usize,
-        account: Option<String>,
+        place: Option<String>,
         error: Error,
     },
 }
@@ -381,8 +406,11 @@ struct Planner<'a> {
     stream: usize,
     partition: usize,
     queue: std::collections::VecDeque<Ready>,
-    /// Partitions of the stream being planned: None for `Once`, else account indexes.
-    partitions: Vec<Option<usize>>,
+    /// Partitions of the stream being planned.
+    partitions: Vec<Part>,
+    /// Why the stream being planned has no partitions (its Business Centers are unknown).
+    unplannable: Option<Error>,
+    /// Log lines to emit before the next slice (future cursors set back).
     notices: Vec<String>,
 }
 
@@ -396,6 +424,7 @@ impl<'a> Planner<'a> {
             partition: 0,
             queue: Default::default(),
             partitions: Vec::new(),
+            unplannable: None,
             notices: Vec::new(),
         };
         p.enter_stream();
@@ -404,10 +433,20 @@ impl<'a> Planner<'a> {
 
     fn enter_stream(&mut self) {
         self.partition = 0;
+        self.unplannable = None;
         self.partitions = match self.streams.get(self.stream) {
             Some(s) => match s.stream.reader().partitioning() {
-                Partitioning::Once => vec![None],
-                Partitioning::PerAccount => (0..self.run.accounts.len()).map(Some).collect(),
+                Partitioning::Once => vec![Part::Whole],
+                Partitioning::PerAccount => {
+                    (0..self.run.accounts.len()).map(Part::Account).collect()
+                }
+                Partitioning::PerBusinessCenter => match &self.run.business_centers {
+                    Ok(bcs) => (0..bcs.len()).map(Part::BusinessCenter).collect(),
+                    Err(e) => {
+                        self.unplannable = Some(e.clone());
+                        Vec::new()
+                    }
+                },
             },
             None => Vec::new(),
         };
@@ -426,15 +465,33 @@ impl<'a> Planner<'a> {
                 return Some(Step::Slice(ready));
             }
             let s = self.streams.get(self.stream)?;
-            let Some(&account) = self.partitions.get(self.partition) else {
+            if let Some(error) = self.unplannable.take() {
+                return Some(Step::PlanFailed {
+                    stream: self.stream,
+                    place: None,
+                    error,
+                });
+            }
+            let Some(&part) = self.partitions.get(self.partition) else {
                 progress[self.stream].planned_all = true;
                 self.stream += 1;
                 self.enter_stream();
                 continue;
             };
             self.partition += 1;
-            let acct = account.map(|i| &self.run.accounts[i]);
-            let key = acct.map(|a| a.id.clone()).unwrap_or_default();
+            let acct = match part {
+                Part::Account(i) => Some(&self.run.accounts[i]),
+                _ => None,
+            };
+            let bc = match (part, &self.run.business_centers) {
+                (Part::BusinessCenter(i), Ok(bcs)) => bcs.get(i),
+                _ => None,
+            };
+            let key = match (acct, bc) {
+                (Some(a), _) => a.id.clone(),
+                (None, Some(b)) => b.id.clone(),
+                (None, None) => String::new(),
+            };
             let mut cursor = if s.incremental {
                 self.state.cursor(&s.name, &key)
             } else {
@@ -464,6 +521,7 @@ impl<'a> Planner<'a> {
             let input = PlanInput {
                 config: &self.run.config,
                 account: acct,
+                business_center: bc,
                 cursor: cursor.as_ref(),
                 now: self.run.now,
             };
@@ -471,7 +529,7 @@ impl<'a> Planner<'a> {
                 Err(error) => {
                     return Some(Step::PlanFailed {
                         stream: self.stream,
-                        account: acct.map(|a| a.id.clone()),
+                        place: place_of(s.stream.reader().partitioning(), &key),
                         error,
                     })
                 }
@@ -483,7 +541,7 @@ impl<'a> Planner<'a> {
                             stream: self.stream,
                             id,
                             plan,
-                            account,
+                            part,
                             cursor: cursor.clone(),
                         });
                     }

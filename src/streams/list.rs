@@ -79,7 +79,7 @@ impl ListDecl {
 
 /// The newest change seen, and the IDs changed in that second.
 #[derive(Default)]
-struct Newest {
+pub(crate) struct Newest {
     at: Option<DateTime<Utc>>,
     ids: HashSet<String>,
     /// Items TikTok says changed after the run's now: written, but not counted in the cursor.
@@ -91,7 +91,7 @@ impl Newest {
     /// future would hide every real change until that time comes (a `modify_time` of 2099
     /// would block the account for good). Such items are read again by later runs until their
     /// time has passed: a few duplicates rather than lost changes.
-    fn see(&mut self, at: DateTime<Utc>, id: &str, now: DateTime<Utc>) {
+    pub(crate) fn see(&mut self, at: DateTime<Utc>, id: &str, now: DateTime<Utc>) {
         if at > now {
             self.future.insert(id.to_string());
             return;
@@ -235,23 +235,54 @@ impl Reader for ListDecl {
                 )
                 .await;
             }
-            Ok(match (newest.at, previous) {
-                // Same second as before: the IDs read then still count.
-                (Some(at), Some((old_at, old_ids))) if at == old_at => Some(Cursor::Instant {
-                    at,
-                    ids: sorted(newest.ids.into_iter().chain(old_ids)),
-                }),
-                (Some(at), _) => Some(Cursor::Instant {
-                    at,
-                    ids: sorted(newest.ids.into_iter()),
-                }),
-                (None, Some((at, ids))) => Some(Cursor::Instant {
-                    at,
-                    ids: sorted(ids.into_iter()),
-                }),
-                (None, None) => None,
-            })
+            Ok(next_cursor(newest, previous))
         })
+    }
+}
+
+/// The cursor an `Instant` partition from `previous` reaches after seeing `newest`.
+pub(crate) fn next_cursor(
+    newest: Newest,
+    previous: Option<(DateTime<Utc>, HashSet<String>)>,
+) -> Option<Cursor> {
+    match (newest.at, previous) {
+        // Same second as before: the IDs read then still count.
+        (Some(at), Some((old_at, old_ids))) if at == old_at => Some(Cursor::Instant {
+            at,
+            ids: sorted(newest.ids.into_iter().chain(old_ids)),
+        }),
+        (Some(at), _) => Some(Cursor::Instant {
+            at,
+            ids: sorted(newest.ids.into_iter()),
+        }),
+        (None, Some((at, ids))) => Some(Cursor::Instant {
+            at,
+            ids: sorted(ids.into_iter()),
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The partition's `Instant` cursor from the input state, as (time, IDs read at that second).
+pub(crate) fn previous_instant(
+    cursor: Option<&Cursor>,
+) -> Option<(DateTime<Utc>, HashSet<String>)> {
+    match cursor {
+        Some(Cursor::Instant { at, ids }) => Some((*at, ids.iter().cloned().collect())),
+        _ => None,
+    }
+}
+
+/// Whether an item changed at `changed` is new since `previous`: later, or in the same second
+/// but not read then.
+pub(crate) fn is_new(
+    previous: &Option<(DateTime<Utc>, HashSet<String>)>,
+    changed: Option<DateTime<Utc>>,
+    id: &str,
+) -> bool {
+    match (previous, changed) {
+        (Some((at, seen)), Some(t)) => t > *at || (t == *at && !seen.contains(id)),
+        _ => true,
     }
 }
 
@@ -264,6 +295,9 @@ fn sorted(ids: impl Iterator<Item = String>) -> Vec<String> {
 /// How an item becomes a record.
 pub struct ItemShape {
     primary_key: &'static str,
+    /// Fields added to every record (e.g. which pass of an endpoint read it), unless the item
+    /// has them.
+    tags: Vec<(&'static str, String)>,
     /// Top-level fields the schema types as `date-time`: they get RFC 3339 values.
     datetime_fields: Vec<String>,
     derived_key: Option<(&'static str, &'static str, &'static str)>,
@@ -274,6 +308,7 @@ impl ItemShape {
     pub fn new(decl: &ListDecl, schema: &Value, advertiser_id: &str) -> ItemShape {
         ItemShape {
             primary_key: decl.primary_key,
+            tags: Vec::new(),
             datetime_fields: datetime_fields(schema),
             derived_key: decl
                 .derived_key
@@ -282,10 +317,17 @@ impl ItemShape {
         }
     }
 
+    /// The same shape, adding `key: value` to every record.
+    pub fn tagged(mut self, key: &'static str, value: &str) -> ItemShape {
+        self.tags.push((key, value.to_string()));
+        self
+    }
+
     /// For items that are not from a list endpoint (an account's details).
     pub fn plain(primary_key: &'static str, schema: &Value, advertiser_id: &str) -> ItemShape {
         ItemShape {
             primary_key,
+            tags: Vec::new(),
             datetime_fields: datetime_fields(schema),
             derived_key: None,
             advertiser_id: advertiser_id.to_string(),
@@ -496,6 +538,7 @@ impl<'de> Visitor<'de> for ItemVisitor<'_> {
         let mut created = None;
         let mut has_advertiser = false;
         let mut has_derived = false;
+        let mut tags_present = vec![false; shape.tags.len()];
         let mut derived: Option<String> = None;
         while let Some(key) = map.next_key::<Text<'de>>()? {
             let raw: &'de RawValue = map.next_value()?;
@@ -512,6 +555,9 @@ impl<'de> Visitor<'de> for ItemVisitor<'_> {
                         .ok()
                         .and_then(|v| v.get(inner).and_then(crate::tiktok::accounts::id_text));
                 }
+            }
+            if let Some(i) = shape.tags.iter().position(|(k, _)| *k == key) {
+                tags_present[i] = true;
             }
             match key {
                 "advertiser_id" => has_advertiser = true,
@@ -541,6 +587,11 @@ impl<'de> Visitor<'de> for ItemVisitor<'_> {
         }
         if !has_advertiser {
             push_json_str(lines.key("advertiser_id"), &shape.advertiser_id);
+        }
+        for ((key, value), present) in shape.tags.iter().zip(tags_present) {
+            if !present {
+                push_json_str(lines.key(key), value);
+            }
         }
         if let (Some((name, _, _)), Some(v), false) = (shape.derived_key, &derived, has_derived) {
             push_json_str(lines.key(name), v);

@@ -3,19 +3,26 @@
 //! the golden files, the tests and the README's stream table all read from here.
 
 pub mod accounts;
+pub mod business_center;
 pub mod decl;
+pub mod declared;
+pub mod gmv_max;
 pub mod list;
 pub mod metrics;
 pub mod paging;
 pub mod record;
 pub mod report;
 pub mod report_catalog;
+pub mod report_tasks;
+pub mod smart_plus;
+pub mod smart_plus_keys;
 
 use serde_json::{json, Map, Value};
 
 use crate::config::{Config, Environment};
 use crate::read::Reader;
 use accounts::AccountsStream;
+use declared::Declared;
 pub use list::ListDecl;
 pub use report::ReportSpec;
 
@@ -148,6 +155,8 @@ pub enum Kind {
     Accounts(AccountsStream),
     List(&'static ListDecl),
     Report(ReportSpec),
+    /// A stream with its own reader (GMV Max, Business Center).
+    Declared(&'static Declared),
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +171,7 @@ impl Stream {
             Kind::Accounts(a) => a,
             Kind::List(l) => *l,
             Kind::Report(r) => r,
+            Kind::Declared(d) => d.reader,
         }
     }
 
@@ -170,6 +180,7 @@ impl Stream {
             Kind::Accounts(a) => a.schema(),
             Kind::List(l) => l.schema(),
             Kind::Report(r) => r.schema(),
+            Kind::Declared(d) => (d.schema)(),
         }
     }
 
@@ -178,6 +189,7 @@ impl Stream {
             Kind::Accounts(_) => vec!["advertiser_id".into()],
             Kind::List(l) => vec![l.primary_key.to_string()],
             Kind::Report(r) => r.primary_key(),
+            Kind::Declared(d) => d.primary_key.iter().map(|k| k.to_string()).collect(),
         }
     }
 
@@ -187,7 +199,13 @@ impl Stream {
             Kind::Accounts(_) => None,
             Kind::List(l) => l.cursor_field(),
             Kind::Report(r) => r.time_dimension(),
+            Kind::Declared(d) => d.cursor,
         }
+    }
+
+    /// Whether reading it needs the run's Business Centers.
+    pub fn needs_business_centers(&self) -> bool {
+        matches!(&self.kind, Kind::Declared(d) if d.business_centers)
     }
 
     pub fn catalog_entry(&self) -> Value {
@@ -219,6 +237,7 @@ impl Stream {
                 "`advertiser/info/` (≤ 100 IDs a call)".into()
             }
             Kind::List(l) => format!("`{}`", l.path),
+            Kind::Declared(d) => d.source.to_string(),
             Kind::Report(r) => {
                 let mut parts = vec![
                     r.report_type.as_str().to_string(),
@@ -301,7 +320,7 @@ pub fn all(config: &Config) -> Vec<Stream> {
         name: "advertisers".into(),
         kind: Kind::Accounts(AccountsStream::Details),
     });
-    out.extend(LISTS.iter().map(|l| Stream {
+    out.extend(LISTS.iter().chain(smart_plus::LISTS).map(|l| Stream {
         name: l.name.into(),
         kind: Kind::List(l),
     }));
@@ -309,11 +328,29 @@ pub fn all(config: &Config) -> Vec<Stream> {
         name: d.name.into(),
         kind: Kind::Report(ReportSpec::from_decl(d)),
     }));
+    out.extend(
+        declared::all()
+            .into_iter()
+            .filter(|d| config.environment == Environment::Production || !d.production_only)
+            .map(|d| Stream {
+                name: d.name.into(),
+                kind: Kind::Declared(d),
+            }),
+    );
     out.extend(config.custom_reports.iter().map(|c| Stream {
         name: c.name.clone(),
         kind: Kind::Report(ReportSpec::from_custom(c)),
     }));
     out
+}
+
+/// The streams only production has (TikTok's sandbox lacks their endpoints).
+pub fn production_only() -> Vec<&'static str> {
+    declared::all()
+        .into_iter()
+        .filter(|d| d.production_only)
+        .map(|d| d.name)
+        .collect()
 }
 
 /// Problems with the custom reports: name clashes and TikTok's rules, one sentence each.
@@ -395,8 +432,9 @@ mod tests {
             assert!(names.insert(s.name.clone()), "duplicate {}", s.name);
             let schema = s.schema();
             let props = schema["properties"].as_object().unwrap();
+            // Business Center streams are about Business Centers, not one ad account.
             assert!(
-                props.contains_key("advertiser_id"),
+                props.contains_key("advertiser_id") || s.needs_business_centers(),
                 "{} lacks advertiser_id",
                 s.name
             );

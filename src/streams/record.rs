@@ -310,13 +310,23 @@ pub fn push_metric_value(
             return Err("an object, array or boolean".into());
         }
     };
+    push_text(out, &text, kind, clean)
+}
+
+/// `push_metric` for a value's text (trimmed), e.g. a CSV cell.
+pub fn push_metric_text(out: &mut Vec<u8>, text: &str, kind: MetricKind) -> Result<(), String> {
+    push_text(out, text, kind, false)
+}
+
+/// `clean`: the text came from the response without escapes, so it can be copied between
+/// quotes as it is.
+fn push_text(out: &mut Vec<u8>, text: &str, kind: MetricKind, clean: bool) -> Result<(), String> {
     // TikTok does not pad values; trimming only when there is something to trim keeps the
-    // common case a borrow.
-    let text: &str = if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace)
-    {
+    // common case cheap.
+    let text = if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
         text.trim()
     } else {
-        &text
+        text
     };
     if text.is_empty() || text == "-" {
         out.extend_from_slice(b"null");

@@ -16,12 +16,13 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::decl::{Granularity, Level, MetricKind, ReportDecl, ReportType};
-use super::list::{decode_page, ItemShape};
 use super::metrics;
 use super::paging::{self, PageSummary};
 use super::record::{
     encode_key, push_json_str, push_metric_value, scalar, BadValue, Lines, MetricValue, Scalar,
 };
+use super::report_tasks;
+use super::smart_plus_keys;
 use crate::config::CustomReport;
 use crate::error::Error;
 use crate::plan::{self, Window};
@@ -85,7 +86,7 @@ impl ReportSpec {
         }
     }
 
-    /// The `dimensions` parameter: level ID, time, breakdowns.
+    /// The record's key columns: level ID, time, breakdowns.
     pub fn dimensions(&self) -> Vec<String> {
         let mut dims = vec![self.level.id_dimension().to_string()];
         dims.extend(self.time_dimension().map(String::from));
@@ -93,8 +94,19 @@ impl ReportSpec {
         dims
     }
 
+    /// The `dimensions` parameter: as `dimensions()`, but ad level asks for `ad_id_v2` (see
+    /// `smart_plus_keys`).
+    pub fn request_dimensions(&self) -> Vec<String> {
+        let mut dims = self.dimensions();
+        if let Some(id) = dims.first_mut() {
+            *id = smart_plus_keys::request_id_dimension(self.level).to_string();
+        }
+        dims
+    }
+
     /// The same key as the official connector's streams, so its users keep their dedup keys;
-    /// TikTok's entity IDs are unique across accounts.
+    /// TikTok's entity IDs are unique across accounts. At ad level `ad_id` holds TikTok's
+    /// `ad_id_v2` (see `smart_plus_keys`).
     pub fn primary_key(&self) -> Vec<String> {
         self.dimensions()
     }
@@ -103,6 +115,12 @@ impl ReportSpec {
         let mut props = Map::new();
         props.insert("advertiser_id".into(), json!({"type": "string"}));
         props.insert(self.level.id_dimension().into(), json!({"type": "string"}));
+        if let Some((column, description)) = smart_plus_keys::extra_id_column(self.level) {
+            props.insert(
+                column.into(),
+                json!({"type": "string", "description": description}),
+            );
+        }
         match self.granularity {
             Granularity::Day => {
                 props.insert(
@@ -252,7 +270,7 @@ impl ReportSpec {
             ("service_type", "AUCTION".into()),
             ("report_type", self.report_type.as_str().into()),
             ("data_level", self.level.data_level().into()),
-            ("dimensions", json_param(&json!(self.dimensions()))),
+            ("dimensions", json_param(&json!(self.request_dimensions()))),
             ("metrics", json_param(&json!(metrics))),
         ];
         match window {
@@ -269,7 +287,7 @@ impl ReportSpec {
             }
         }
         if let Some(ids) = ad_ids {
-            filters.push(json!({"field_name": "ad_ids", "filter_type": "IN", "filter_value": json!(ids).to_string()}));
+            filters.push(json!({"field_name": smart_plus_keys::AD_ID_FILTER, "filter_type": "IN", "filter_value": json!(ids).to_string()}));
         }
         if !filters.is_empty() {
             query.push(("filtering", json_param(&Value::Array(filters))));
@@ -287,11 +305,15 @@ impl ReportSpec {
         if !self.read_request(job, account, window, None).await? {
             return Ok(());
         }
-        let ads = ad_ids(job, account).await?;
+        // A report task has no ad cap: one task instead of a request per 100 ads.
+        if report_tasks::usable(job) && report_tasks::read(self, job, account, window).await? {
+            return Ok(());
+        }
+        let ads = smart_plus_keys::ad_ids_v2(job, account).await?;
         job.log(
             LogLevel::Info,
             &format!(
-                "TikTok reports at most 20,000 ads per request: stream {} for account {account} is read by ad IDs, 100 at a time ({} ads).",
+                "TikTok reports at most 20,000 ads per request: stream {} for account {account} is read by ad IDs (ad_id_v2), 100 at a time ({} ads).",
                 job.name(),
                 ads.len()
             ),
@@ -307,24 +329,56 @@ impl ReportSpec {
     }
 }
 
+/// Today in the partition's account's time zone.
+pub(crate) fn account_today(input: &PlanInput<'_>) -> Result<NaiveDate, Error> {
+    let account = input
+        .account
+        .ok_or_else(|| Error::Internal("reports are read per account".into()))?;
+    let tz = account.tz.clone().map_err(|m| {
+        Error::Api(ApiError::transport(
+            ErrorKind::Rejected,
+            m.0,
+            None,
+            "advertiser/info/",
+        ))
+    })?;
+    Ok(input.now.with_timezone(&tz).date_naive())
+}
+
+/// What planning days needs: the config's dates, the partition's day cursor, the lookback.
+pub(crate) fn day_inputs(input: &PlanInput<'_>, today: NaiveDate) -> plan::Inputs {
+    let config = input.config;
+    plan::Inputs {
+        start_date: config.start_date,
+        end_date: config.end_date,
+        cursor: match input.cursor {
+            Some(Cursor::Day(d)) => Some(*d),
+            _ => None,
+        },
+        attribution_window: config.attribution_window,
+        step_days: config.daily_window_days,
+        today,
+    }
+}
+
+/// One slice per window, each bringing the cursor to its last day.
+pub(crate) fn day_slices(windows: Vec<Window>) -> Vec<SlicePlan> {
+    windows
+        .into_iter()
+        .map(|w| SlicePlan {
+            window: Some(w),
+            cursor: Some(Cursor::Day(w.end)),
+        })
+        .collect()
+}
+
 impl Reader for ReportSpec {
     fn partitioning(&self) -> Partitioning {
         Partitioning::PerAccount
     }
 
     fn plan(&self, input: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        let account = input
-            .account
-            .ok_or_else(|| Error::Internal("reports are read per account".into()))?;
-        let tz = account.tz.clone().map_err(|m| {
-            Error::Api(ApiError::transport(
-                ErrorKind::Rejected,
-                m.0,
-                None,
-                "advertiser/info/",
-            ))
-        })?;
-        let today = input.now.with_timezone(&tz).date_naive();
+        let today = account_today(input)?;
         let config = input.config;
         if self.granularity == Granularity::Lifetime {
             if self.uses_query_lifetime() {
@@ -347,25 +401,11 @@ impl Reader for ReportSpec {
                 }]
             });
         }
-        let cursor = match input.cursor {
-            Some(Cursor::Day(d)) => Some(*d),
-            _ => None,
-        };
-        let inputs = plan::Inputs {
-            start_date: config.start_date,
-            end_date: config.end_date,
-            cursor,
-            attribution_window: config.attribution_window,
-            step_days: config.daily_window_days,
-            today,
-        };
-        Ok(plan::windows(self.granularity, &inputs)
-            .into_iter()
-            .map(|w| SlicePlan {
-                window: Some(w),
-                cursor: Some(Cursor::Day(w.end)),
-            })
-            .collect())
+        let inputs = day_inputs(input, today);
+        // A long first sync may be read through report tasks instead (see `report_tasks`).
+        let windows = report_tasks::backfill_windows(self, input.config, &inputs)
+            .unwrap_or_else(|| plan::windows(self.granularity, &inputs));
+        Ok(day_slices(windows))
     }
 
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {
@@ -373,7 +413,21 @@ impl Reader for ReportSpec {
             let account = job
                 .account
                 .ok_or_else(|| Error::Internal("reports are read per account".into()))?;
-            let mut pending = vec![job.window];
+            // A window longer than one request may span was planned for a report task; when
+            // TikTok will not run it, it is read in ordinary windows after all.
+            let mut pending = match job.window {
+                Some(w) if report_tasks::is_task_window(self, w) => {
+                    if report_tasks::usable(job)
+                        && report_tasks::read(self, job, &account.id, Some(w)).await?
+                    {
+                        return Ok(None);
+                    }
+                    let mut windows = report_tasks::paged_windows(self, job.config(), w);
+                    windows.reverse();
+                    windows.into_iter().map(Some).collect()
+                }
+                other => vec![other],
+            };
             while let Some(window) = pending.pop() {
                 match self.read_window(job, &account.id, window).await {
                     Ok(()) => {}
@@ -400,70 +454,7 @@ impl Reader for ReportSpec {
     }
 }
 
-/// The account's ad IDs (deleted ones too with `include_deleted`), listed once per run.
-async fn ad_ids(job: &Job<'_>, account: &str) -> Result<std::sync::Arc<Vec<String>>, Error> {
-    let cell = job.run.ad_ids_cell(account);
-    cell.get_or_try_init(|| async {
-        let decl = super::list::ListDecl {
-            name: "ads",
-            path: "ad/get/",
-            records_key: "list",
-            page_size: 1000,
-            primary_key: "ad_id",
-            incremental: false,
-            server_modified_after: false,
-            deleted_filter: None,
-            derived_key: None,
-            schema: "{}",
-        };
-        let shape = ItemShape::new(&decl, &json!({}), account);
-        let mut query: Query = vec![
-            ("advertiser_id", account.to_string()),
-            ("fields", json_param(&json!(["ad_id"]))),
-        ];
-        if job.config().include_deleted {
-            query.push((
-                "filtering",
-                json_param(&json!({"secondary_status": "AD_STATUS_ALL"})),
-            ));
-        }
-        let ids = std::sync::Mutex::new(Vec::new());
-        paging::walk(decl.path, 1000, |page_no| {
-            let (query, shape, ids) = (&query, &shape, &ids);
-            async move {
-                let mut q = query.clone();
-                q.push(("page", page_no.to_string()));
-                q.push(("page_size", "1000".into()));
-                let fetched = job
-                    .get(decl.path, &q, |body, _| {
-                        decode_page(body, decl.path, "list", shape, "ads", |facts| {
-                            if let Some(id) = &facts.id {
-                                ids.lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .push(id.clone());
-                            }
-                            false
-                        })
-                    })
-                    .await?;
-                Ok(PageSummary {
-                    info: fetched.value.info,
-                    items: fetched.value.items,
-                    first_key: fetched.value.first_key.clone(),
-                })
-            }
-        })
-        .await?;
-        let mut ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
-        ids.sort();
-        ids.dedup();
-        Ok::<_, Error>(std::sync::Arc::new(ids))
-    })
-    .await
-    .cloned()
-}
-
-async fn report_problems(job: &Job<'_>, page: &ReportPage) {
+pub(crate) async fn report_problems(job: &Job<'_>, page: &ReportPage) {
     for b in &page.bad_values {
         job.warn_once(
             &format!("bad:{}:{}", job.name(), b.metric),
@@ -497,39 +488,76 @@ async fn report_problems(job: &Job<'_>, page: &ReportPage) {
 
 /// How a row becomes a record: columns worked out once per request.
 pub struct RowShape {
-    advertiser_id: String,
-    id_dim: &'static str,
-    time: Option<TimeDim>,
-    breakdowns: Vec<String>,
+    pub(crate) advertiser_id: String,
+    /// The ID dimension as TikTok sends it (`ad_id_v2` at ad level).
+    pub(crate) id_dim: &'static str,
+    /// The record columns that get the ID (none at advertiser level: the account's is there).
+    pub(crate) id_columns: &'static [&'static str],
+    pub(crate) time: Option<TimeDim>,
+    pub(crate) breakdowns: Vec<String>,
     /// Every declared metric (refused ones stay as null columns), with `"name":` ready.
-    columns: Vec<Column>,
+    pub(crate) columns: Vec<Column>,
     index: HashMap<String, usize>,
     /// First and last day of the window, as `YYYY-MM-DD`.
-    days: Option<(String, String)>,
+    pub(crate) days: Option<(String, String)>,
+    /// Fields every record of the request gets (e.g. the GMV Max store it is about).
+    pub(crate) constants: Vec<(&'static str, String)>,
 }
 
-struct Column {
-    name: String,
+pub(crate) struct Column {
+    pub(crate) name: String,
     /// `"name":`, encoded once.
-    key: Vec<u8>,
-    kind: MetricKind,
+    pub(crate) key: Vec<u8>,
+    pub(crate) kind: MetricKind,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TimeDim {
+pub(crate) enum TimeDim {
     Day,
     Hour,
 }
 
 impl RowShape {
     pub fn new(spec: &ReportSpec, advertiser_id: &str, window: Option<Window>) -> RowShape {
-        let columns: Vec<Column> = spec
+        let columns = spec
             .metrics
             .iter()
-            .map(|m| Column {
-                name: m.clone(),
-                key: encode_key(m),
-                kind: metrics::metric_kind(m).unwrap_or(MetricKind::Text),
+            .map(|m| {
+                (
+                    m.clone(),
+                    metrics::metric_kind(m).unwrap_or(MetricKind::Text),
+                )
+            })
+            .collect();
+        RowShape::of_rows(
+            advertiser_id,
+            (
+                smart_plus_keys::request_id_dimension(spec.level),
+                smart_plus_keys::id_columns(spec.level),
+            ),
+            spec.granularity,
+            spec.breakdowns.clone(),
+            columns,
+            window,
+        )
+    }
+
+    /// Rows of another report endpoint with the same `{dimensions, metrics}` rows (GMV Max):
+    /// the ID dimension and the columns it goes to, the time, breakdowns and typed metrics.
+    pub fn of_rows(
+        advertiser_id: &str,
+        (id_dim, id_columns): (&'static str, &'static [&'static str]),
+        granularity: Granularity,
+        breakdowns: Vec<String>,
+        columns: Vec<(String, MetricKind)>,
+        window: Option<Window>,
+    ) -> RowShape {
+        let columns: Vec<Column> = columns
+            .into_iter()
+            .map(|(name, kind)| Column {
+                key: encode_key(&name),
+                name,
+                kind,
             })
             .collect();
         let index = columns
@@ -539,13 +567,14 @@ impl RowShape {
             .collect();
         RowShape {
             advertiser_id: advertiser_id.to_string(),
-            id_dim: spec.level.id_dimension(),
-            time: match spec.granularity {
+            id_dim,
+            id_columns,
+            time: match granularity {
                 Granularity::Day => Some(TimeDim::Day),
                 Granularity::Hour => Some(TimeDim::Hour),
                 Granularity::Lifetime => None,
             },
-            breakdowns: spec.breakdowns.clone(),
+            breakdowns,
             columns,
             index,
             days: window.map(|w| {
@@ -554,10 +583,17 @@ impl RowShape {
                     w.end.format("%Y-%m-%d").to_string(),
                 )
             }),
+            constants: Vec::new(),
         }
     }
 
-    fn column(&self, name: &str, guess: usize) -> Option<usize> {
+    /// The same shape, adding `key: value` to every record.
+    pub fn with_constant(mut self, key: &'static str, value: &str) -> RowShape {
+        self.constants.push((key, value.to_string()));
+        self
+    }
+
+    pub(crate) fn column(&self, name: &str, guess: usize) -> Option<usize> {
         match self.columns.get(guess) {
             Some(c) if c.name == name => Some(guess),
             _ => self.index.get(name).copied(),
@@ -579,6 +615,16 @@ pub struct ReportPage {
 
 /// Reads a report page from its bytes, writing a record per row.
 pub fn decode_rows(body: &[u8], shape: &RowShape, stream: &str) -> Result<ReportPage, ApiError> {
+    decode_rows_at(body, PATH, shape, stream)
+}
+
+/// `decode_rows` for a report endpoint at `path`.
+pub fn decode_rows_at(
+    body: &[u8],
+    path: &str,
+    shape: &RowShape,
+    stream: &str,
+) -> Result<ReportPage, ApiError> {
     let mut page = ReportPage {
         lines: Lines::new(stream, now_ms()),
         info: None,
@@ -592,7 +638,7 @@ pub fn decode_rows(body: &[u8], shape: &RowShape, stream: &str) -> Result<Report
     let mut saw_list = false;
     let ok = envelope::decode(
         body,
-        PATH,
+        path,
         PageSeed {
             shape,
             page: &mut page,
@@ -600,14 +646,14 @@ pub fn decode_rows(body: &[u8], shape: &RowShape, stream: &str) -> Result<Report
         },
     )?;
     if ok.data.is_none() {
-        return Err(ApiError::bad_answer(PATH, "a success without data".into()));
+        return Err(ApiError::bad_answer(path, "a success without data".into()));
     }
     let empty = page
         .info
         .is_some_and(|i| i.total_number == Some(0) || i.total_page == Some(0));
     if !saw_list && !empty {
         return Err(ApiError::bad_answer(
-            PATH,
+            path,
             "a success without data.list".into(),
         ));
     }
@@ -696,7 +742,7 @@ struct RowState {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TimeCheck {
+pub(crate) enum TimeCheck {
     Missing,
     Good,
     Bad,
@@ -750,6 +796,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let lines = &mut page.lines;
         lines.begin();
         push_json_str(lines.key("advertiser_id"), &shape.advertiser_id);
+        for (key, value) in &shape.constants {
+            push_json_str(lines.key(key), value);
+        }
         while let Some(key) = map.next_key::<Text<'de>>()? {
             match &*key {
                 "dimensions" => map.next_value_seed(DimensionsSeed {
@@ -839,8 +888,8 @@ impl<'de> Visitor<'de> for DimensionsSeed<'_> {
                     self.state.first_key = Some(text.to_string());
                 }
                 // At advertiser level the ID is the account's, written first.
-                if key != "advertiser_id" {
-                    push_json_str(self.lines.key(key), &text);
+                for column in shape.id_columns {
+                    push_json_str(self.lines.key(column), &text);
                 }
             } else if key == "stat_time_day" && shape.time == Some(TimeDim::Day) {
                 let day = text.as_deref().and_then(day_of);
@@ -870,20 +919,20 @@ impl<'de> Visitor<'de> for DimensionsSeed<'_> {
 }
 
 /// `YYYY-MM-DD` of `YYYY-MM-DD[ HH:MM:SS]`, when it is a real day.
-fn day_of(text: &str) -> Option<&str> {
+pub(crate) fn day_of(text: &str) -> Option<&str> {
     let day = text.trim().get(..10)?;
     NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
     Some(day)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of TikTok's `YYYY-MM-DD HH:MM:SS` (a local time without zone).
-fn hour_of(text: &str) -> Option<String> {
+pub(crate) fn hour_of(text: &str) -> Option<String> {
     let t = text.trim();
     chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok()?;
     Some(t.replacen(' ', "T", 1))
 }
 
-fn check_day(day: Option<&str>, days: &Option<(String, String)>) -> TimeCheck {
+pub(crate) fn check_day(day: Option<&str>, days: &Option<(String, String)>) -> TimeCheck {
     match (day, days) {
         (None, _) => TimeCheck::Bad,
         (Some(d), Some((first, last))) if d < first.as_str() || d > last.as_str() => {
@@ -917,22 +966,27 @@ impl<'de> Visitor<'de> for MetricsSeed<'_> {
         let state = &mut *self.state;
         let mut position = 0;
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            let value: MetricValue<'de> = map.next_value()?;
+            // With `ad_id_v2`, TikTok sends some attributes as lists (`ad_text_list`).
+            let listed = smart_plus_keys::listed_attribute(&key);
             let guess = state.positions.get(position).copied().unwrap_or(usize::MAX);
-            let found = shape.column(&key, guess);
+            let found = shape.column(listed.unwrap_or(&key), guess);
             match state.positions.get_mut(position) {
                 Some(p) => *p = found.unwrap_or(usize::MAX),
                 None => state.positions.push(found.unwrap_or(usize::MAX)),
             }
             position += 1;
-            let Some(i) = found else {
+            let Some(i) = found.filter(|&i| !state.metrics_seen[i]) else {
+                map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            if state.metrics_seen[i] {
-                continue;
-            }
             state.metrics_seen[i] = true;
             let column = &shape.columns[i];
+            if listed.is_some() {
+                let raw: &'de RawValue = map.next_value()?;
+                smart_plus_keys::push_listed(self.lines.encoded_key(&column.key), raw);
+                continue;
+            }
+            let value: MetricValue<'de> = map.next_value()?;
             if let Err(text) =
                 push_metric_value(self.lines.encoded_key(&column.key), value, column.kind)
             {
@@ -989,7 +1043,7 @@ mod tests {
         let s = spec(
             Granularity::Hour,
             &["country_code"],
-            &["spend", "impressions", "ctr"],
+            &["spend", "impressions", "ctr", "ad_text", "call_to_action"],
         );
         let w = Window {
             start: d("2025-01-02"),
@@ -997,8 +1051,9 @@ mod tests {
         };
         let shape = RowShape::new(&s, "77", Some(w));
         let b = body(
-            r#"[{"dimensions":{"ad_id":"9","stat_time_hour":"2025-01-02 09:00:00","country_code":"US"},
-                 "metrics":{"spend":"1.50","impressions":"-","ignored":"x"}}]"#,
+            r#"[{"dimensions":{"ad_id_v2":"9","stat_time_hour":"2025-01-02 09:00:00","country_code":"US"},
+                 "metrics":{"spend":"1.50","impressions":"-","ignored":"x","ad_text_list":"[\"Hi\"]",
+                 "call_to_action_list":"[\"a\", \"b\"]"}}]"#,
         );
         let page = decode_rows(&b, &shape, "ads_reports_by_country_hourly").unwrap();
         assert_eq!(page.rows, 1);
@@ -1006,8 +1061,9 @@ mod tests {
         assert_eq!(
             r,
             vec![
-                json!({"advertiser_id": "77", "ad_id": "9", "stat_time_hour": "2025-01-02T09:00:00",
-                "country_code": "US", "spend": serde_json::from_str::<Value>("1.50").unwrap(), "impressions": null, "ctr": null})
+                json!({"advertiser_id": "77", "ad_id": "9", "ad_id_v2": "9", "stat_time_hour": "2025-01-02T09:00:00",
+                "country_code": "US", "spend": serde_json::from_str::<Value>("1.50").unwrap(), "impressions": null, "ctr": null,
+                "ad_text": "Hi", "call_to_action": "[\"a\", \"b\"]"})
             ]
         );
     }
@@ -1021,10 +1077,10 @@ mod tests {
         };
         let shape = RowShape::new(&s, "77", Some(w));
         let b = body(
-            r#"[{"dimensions":{"ad_id":"1","stat_time_day":"2025-01-02 00:00:00"},"metrics":{"spend":"x"}},
+            r#"[{"dimensions":{"ad_id_v2":"1","stat_time_day":"2025-01-02 00:00:00"},"metrics":{"spend":"x"}},
                 {"dimensions":{"stat_time_day":"2025-01-02 00:00:00"},"metrics":{"spend":"1"}},
-                {"dimensions":{"ad_id":"2","stat_time_day":"garbage"},"metrics":{"spend":"1"}},
-                {"dimensions":{"ad_id":"3","stat_time_day":"2025-02-02 00:00:00"},"metrics":{"spend":"1"}},
+                {"dimensions":{"ad_id_v2":"2","stat_time_day":"garbage"},"metrics":{"spend":"1"}},
+                {"dimensions":{"ad_id_v2":"3","stat_time_day":"2025-02-02 00:00:00"},"metrics":{"spend":"1"}},
                 {"metrics":{"spend":"1"}}]"#,
         );
         let page = decode_rows(&b, &shape, "ads_reports_daily").unwrap();
@@ -1043,7 +1099,7 @@ mod tests {
         assert_eq!(
             r,
             vec![
-                json!({"advertiser_id": "77", "ad_id": "1", "stat_time_day": "2025-01-02", "spend": null})
+                json!({"advertiser_id": "77", "ad_id": "1", "ad_id_v2": "1", "stat_time_day": "2025-01-02", "spend": null})
             ]
         );
     }

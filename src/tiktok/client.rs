@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::envelope::{self, AsValue};
 use super::error::{ApiError, ErrorKind};
 use super::gate::InFlight;
+use super::limits::{endpoint_limits, EndpointPacers};
 use super::pacer::Pacer;
 use crate::config::Config;
 use crate::secrets::{redact, Secret};
@@ -89,6 +90,8 @@ pub struct Client {
     root: String,
     token: Option<Secret>,
     pacer: Arc<Pacer>,
+    /// Endpoints with a budget of their own (GMV Max reports, report tasks).
+    endpoint_pacers: Arc<EndpointPacers>,
     in_flight: Arc<InFlight>,
     decoding: Arc<Semaphore>,
     max_retry: Duration,
@@ -138,6 +141,9 @@ impl Client {
                 config.requests_per_second,
                 config.requests_per_minute,
             )),
+            endpoint_pacers: Arc::new(EndpointPacers::new(&endpoint_limits(
+                &config.rate_limit_tier,
+            ))),
             in_flight: InFlight::new(config.max_in_flight),
             decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
             max_retry: Duration::from_secs(config.max_retry_secs),
@@ -164,20 +170,45 @@ impl Client {
         path: &str,
         query: &Query,
         observer: &dyn Observer,
+        decode: impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
+    ) -> Result<Fetched<T>, ApiError> {
+        self.send(path, Request::Get(query), observer, decode).await
+    }
+
+    /// POST a JSON body (report tasks) and decode the answer, paced and retried like a GET.
+    pub async fn post_json<T>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        observer: &dyn Observer,
+        decode: impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
+    ) -> Result<Fetched<T>, ApiError> {
+        self.send(path, Request::Post(body), observer, decode).await
+    }
+
+    async fn send<T>(
+        &self,
+        path: &str,
+        request: Request<'_>,
+        observer: &dyn Observer,
         mut decode: impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
     ) -> Result<Fetched<T>, ApiError> {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let err = match self.get_once(path, query, observer, &mut decode).await {
+            let err = match self.send_once(path, request, observer, &mut decode).await {
                 Ok(fetched) => return Ok(fetched),
                 Err(e) if matches!(e.kind, ErrorKind::RateLimited | ErrorKind::Transient) => e,
                 Err(e) => return Err(e),
             };
             attempt += 1;
-            // A rate limit is waited out at the pacer, which has just slowed down for everyone.
+            // A rate limit is waited out at the pacer, which has just slowed down for everyone:
+            // the path's own when it has one (its budget is the tighter), else the app's.
             let delay = if err.kind == ErrorKind::RateLimited {
-                self.pacer.throttled();
+                match self.endpoint_pacers.of(path) {
+                    Some(p) => p.throttled(),
+                    None => self.pacer.throttled(),
+                }
                 Duration::ZERO
             } else {
                 self.backoff(attempt)
@@ -222,32 +253,41 @@ impl Client {
             .post(format!("{}{}", self.root, path))
             .header(ACCEPT, "application/json")
             .json(body);
-        let resp = self.send(path, req).await?;
+        let resp = self.headers(path, req).await?;
         let (bytes, _) = self.read_body(path, resp).await?;
         Ok(envelope::decode(&bytes, path, AsValue)?
             .data
             .unwrap_or_else(|| serde_json::Value::Object(Default::default())))
     }
 
-    async fn get_once<T>(
+    async fn send_once<T>(
         &self,
         path: &str,
-        query: &Query,
+        request: Request<'_>,
         observer: &dyn Observer,
         decode: &mut impl FnMut(&[u8], Meta) -> Result<T, ApiError>,
     ) -> Result<Fetched<T>, ApiError> {
         let place = self.in_flight.enter().await;
+        // The path's own budget first: a turn taken at the app's pacer and then held while the
+        // path's slower pacer waits would be a turn lost for every other request.
+        if let Some(own) = self.endpoint_pacers.of(path) {
+            own.acquire(self.long_wait, |wait| {
+                observer.rate_limited(SystemTime::now() + wait)
+            })
+            .await;
+        }
         self.pacer
             .acquire(self.long_wait, |wait| {
                 observer.rate_limited(SystemTime::now() + wait)
             })
             .await;
         let sent_at = Instant::now();
-        let mut req = self
-            .http
-            .get(format!("{}{}", self.root, path))
-            .query(query)
-            .header(ACCEPT, "application/json");
+        let url = format!("{}{}", self.root, path);
+        let mut req = match request {
+            Request::Get(query) => self.http.get(url).query(query),
+            Request::Post(body) => self.http.post(url).json(body),
+        }
+        .header(ACCEPT, "application/json");
         if let Some(token) = &self.token {
             let value = HeaderValue::from_str(token.expose()).map_err(|_| {
                 ApiError::transport(
@@ -261,7 +301,9 @@ impl Client {
             })?;
             req = req.header("Access-Token", value);
         }
-        let resp = req.send().await.map_err(|e| sent_error(path, &e))?;
+        let resp = self.headers(path, req).await?;
+        // TikTok's answer time, for Little's law (not our own wait for a decoding turn).
+        self.in_flight.observe(sent_at.elapsed(), self.pacer.rate());
         let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
         let decoding = Arc::clone(&self.decoding)
             .acquire_owned()
@@ -270,7 +312,6 @@ impl Client {
                 ApiError::transport(ErrorKind::Rejected, "shutting down".into(), None, path)
             })?;
         let (bytes, _) = self.read_body(path, resp).await?;
-        self.in_flight.observe(sent_at.elapsed(), self.pacer.rate());
         drop(place);
         let value = decode(&bytes, Meta { ads_throttled })?;
         observer.answered().await;
@@ -278,7 +319,7 @@ impl Client {
     }
 
     /// Sends a request and waits, at most `timeout`, for TikTok's status and headers.
-    async fn send(
+    async fn headers(
         &self,
         path: &str,
         req: reqwest::RequestBuilder,
@@ -347,6 +388,13 @@ fn timed_out(path: &str, what: &str) -> ApiError {
         None,
         path,
     )
+}
+
+/// What is sent: a GET with its query, or a POST with its JSON body.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    Get(&'a Query),
+    Post(&'a serde_json::Value),
 }
 
 fn sent_error(path: &str, e: &reqwest::Error) -> ApiError {

@@ -2,10 +2,12 @@
 //! errors, and the accounts a token reaches.
 
 pub mod accounts;
+pub mod business_centers;
 pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod gate;
+pub mod limits;
 pub mod pacer;
 
 pub use client::{Client, Query};

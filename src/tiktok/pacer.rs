@@ -61,9 +61,15 @@ struct State {
 
 impl Pacer {
     pub fn new(per_second: u32, per_minute: u32) -> Pacer {
+        Pacer::with_margin(per_second, per_minute, MARGIN)
+    }
+
+    /// A pacer at `margin` (0..1] of the limits.
+    pub fn with_margin(per_second: u32, per_minute: u32, margin: f64) -> Pacer {
         let by_second = 1.0 / per_second.max(1) as f64;
         let by_minute = 60.0 / per_minute.max(1) as f64;
-        let base = Duration::from_secs_f64(by_second.max(by_minute) / MARGIN);
+        let margin = margin.clamp(0.1, 1.0);
+        let base = Duration::from_secs_f64(by_second.max(by_minute) / margin);
         let now = Instant::now();
         Pacer {
             state: Mutex::new(State {

@@ -1,8 +1,12 @@
 //! Integration tests: the real binary against the real emulator over HTTP. One test binary.
 
 mod acceptance;
+mod business_center;
 mod core;
 mod engine;
+mod gmv_max;
 mod hostile;
+mod report_tasks;
 mod reports;
+mod smart_plus;
 mod support;

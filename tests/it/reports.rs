@@ -43,7 +43,11 @@ pub(crate) fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
 pub(crate) struct Shape {
     pub report_type: &'static str,
     pub data_level: &'static str,
+    /// The record's key columns.
     pub dimensions: Vec<String>,
+    /// What TikTok is asked for: ad level asks for `ad_id_v2` (one row per Smart+ ad), which the
+    /// record carries as `ad_id`.
+    pub request_dimensions: Vec<String>,
     pub metrics: Vec<String>,
     pub lifetime: bool,
 }
@@ -88,10 +92,21 @@ pub(crate) fn shape(stream: &Value) -> Shape {
             .iter()
             .any(|d| ["age", "gender", "platform", "province_id"].contains(&d.as_str()));
     let lifetime = name.ends_with("_lifetime") && !audience;
+    let request_dimensions = dims
+        .iter()
+        .map(|d| {
+            if d == "ad_id" {
+                "ad_id_v2".to_string()
+            } else {
+                d.clone()
+            }
+        })
+        .collect();
     Shape {
         report_type: if audience { "AUDIENCE" } else { "BASIC" },
         data_level: level,
         dimensions: dims,
+        request_dimensions,
         metrics,
         lifetime,
     }
@@ -136,7 +151,7 @@ fn truth_span(
     include_deleted: bool,
 ) -> Vec<ReportRow> {
     let s = shape(stream);
-    let dims = json!(s.dimensions).to_string();
+    let dims = json!(s.request_dimensions).to_string();
     let metrics = json!(s.metrics).to_string();
     let (start, end) = (start.to_string(), end.to_string());
     let mut params: Vec<(&str, &str)> = vec![
@@ -174,8 +189,9 @@ fn truth_span(
 pub(crate) fn row_key(dims: &BTreeMap<String, String>, s: &Shape) -> String {
     s.dimensions
         .iter()
-        .map(|d| {
-            let v = dims.get(d).cloned().unwrap_or_default();
+        .zip(&s.request_dimensions)
+        .map(|(d, asked)| {
+            let v = dims.get(asked).cloned().unwrap_or_default();
             match d.as_str() {
                 "stat_time_day" => v[..10].to_string(),
                 "stat_time_hour" => v.replacen(' ', "T", 1),
@@ -211,7 +227,7 @@ pub(crate) fn same_metric(record: &Value, text: &str) -> bool {
 }
 
 /// Asserts the stream's records for `account` are exactly the truth rows, metric for metric.
-fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[ReportRow]) {
+pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[ReportRow]) {
     let name = stream["name"].as_str().unwrap();
     let s = shape(stream);
     let mut got: BTreeMap<String, &Value> = BTreeMap::new();
@@ -281,7 +297,8 @@ fn every_report_stream_equals_the_emulators_truth() {
     let reports: Vec<&str> = all
         .iter()
         .map(String::as_str)
-        .filter(|n| n.contains("report"))
+        // GMV Max reports are another endpoint, with their own test (gmv_max.rs).
+        .filter(|n| n.contains("report") && !n.starts_with("gmv_max"))
         .collect();
     assert!(reports.len() >= 30, "{reports:?}");
     let catalog = env.catalog(&config, &reports, false);
@@ -683,7 +700,8 @@ fn an_ad_report_capped_at_tiktoks_ad_limit_is_read_again_by_ad_ids() {
         ads_per_adgroup: 16,
         ..EmulatorConfig::default()
     });
-    let config = env.config(json!({"include_deleted": true}));
+    // Report tasks would read a capped window whole; this is the paged way, without them.
+    let config = env.config(json!({"include_deleted": true, "async_backfill": false}));
     let catalog = env.catalog(
         &config,
         &[

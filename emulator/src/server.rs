@@ -1,6 +1,7 @@
 //! HTTP front: routing, parameter decoding, the TikTok envelope, auth, limits, faults, latency and
 //! the request log. Endpoint logic lives in `entities`, `assets`, `auth` and `report`.
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -76,6 +77,19 @@ fn route(endpoint: &str) -> Option<(Method, Ep)> {
         "tt_video/list/" => get(Ep::TtVideoList),
         _ => None,
     }
+}
+
+/// TikTok's gateway answers a GET without the trailing slash as the endpoint with it (a widely
+/// used client checks its token with `GET /open_api/v1.3/user/info`). The endpoint keeps its
+/// canonical name, so faults, limits and the handler see one endpoint; unknown paths stay 404.
+fn with_gateway_slash<'a>(endpoint: &'a str, method: &Method) -> Cow<'a, str> {
+    if method == Method::GET && !endpoint.ends_with('/') && route(endpoint).is_none() {
+        let slashed = format!("{endpoint}/");
+        if route(&slashed).is_some() {
+            return Cow::Owned(slashed);
+        }
+    }
+    Cow::Borrowed(endpoint)
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -158,7 +172,8 @@ async fn dispatch(
     } else {
         match path
             .strip_prefix(API_PREFIX)
-            .and_then(|e| route(e).map(|r| (e, r)))
+            .map(|e| with_gateway_slash(e, &parts.method))
+            .and_then(|e| route(&e).map(|r| (e, r)))
         {
             Some((endpoint, (method, ep))) if method == parts.method => {
                 let body_error = if method == Method::POST {
@@ -168,7 +183,7 @@ async fn dispatch(
                 };
                 api(
                     &shared,
-                    endpoint,
+                    &endpoint,
                     ep,
                     &params,
                     token.as_deref(),

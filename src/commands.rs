@@ -6,13 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use crate::catalog;
 use crate::config::{Config, Environment, PRODUCTION_URL, SANDBOX_URL};
 use crate::output::Output;
 use crate::protocol::{FailureType, LogLevel, Message};
 use crate::session::{self, SessionError};
 use crate::state::State;
 use crate::streams::{self, Stream};
-use crate::sync::{self, Configured, SyncMode};
+use crate::sync;
 use crate::tiktok::ErrorKind;
 
 pub const SPEC: &str = include_str!("../spec.json");
@@ -121,41 +122,6 @@ pub fn discover(config_path: &Path, out: &Output) -> i32 {
     0
 }
 
-/// The configured catalog: every stream named must exist and every sync mode be known.
-pub fn parse_catalog(catalog: &Value, available: &[Stream]) -> Result<Vec<Configured>, String> {
-    let items = catalog.get("streams").and_then(Value::as_array).ok_or(
-        "The catalog must be an object with a 'streams' list (a ConfiguredAirbyteCatalog).",
-    )?;
-    let mut out: Vec<Configured> = Vec::new();
-    for item in items {
-        let name = item
-            .pointer("/stream/name")
-            .and_then(Value::as_str)
-            .ok_or("Every catalog entry needs stream.name.")?;
-        let stream = available.iter().find(|s| s.name == name).ok_or_else(|| {
-            format!("The catalog names stream '{name}', which this source does not have. Run discover again and pick from its streams.")
-        })?;
-        let mode = match item.get("sync_mode").and_then(Value::as_str) {
-            Some("full_refresh") => SyncMode::FullRefresh,
-            Some("incremental") if stream.cursor().is_some() => SyncMode::Incremental,
-            Some("incremental") => {
-                return Err(format!("Stream '{name}' has no cursor and supports full_refresh only; change its sync mode."))
-            }
-            other => return Err(format!("Stream '{name}' has sync_mode {other:?}; it must be 'full_refresh' or 'incremental'.")),
-        };
-        if !out.iter().any(|c| c.stream.name == name) {
-            out.push(Configured {
-                stream: stream.clone(),
-                mode,
-            });
-        }
-    }
-    if out.is_empty() {
-        return Err("The catalog selects no stream.".into());
-    }
-    Ok(out)
-}
-
 pub async fn read(
     config_path: &Path,
     catalog_path: &Path,
@@ -168,9 +134,14 @@ pub async fn read(
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
     let catalog = match read_json(catalog_path, "catalog")
-        .and_then(|c| parse_catalog(&c, &streams::all(&config)))
+        .and_then(|c| catalog::parse_catalog(&c, &streams::all(&config)))
     {
-        Ok(c) => c,
+        Ok(c) => {
+            for notice in &c.notices {
+                out.log(notice.level, &notice.message);
+            }
+            c.streams
+        }
         Err(e) => return fail(out, FailureType::ConfigError, &e),
     };
     let state = match state_path.map(|p| read_json(p, "state")).transpose() {

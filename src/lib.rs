@@ -1,5 +1,6 @@
 //! Airbyte source for TikTok Ads (TikTok API for Business v1.3).
 
+pub mod catalog;
 pub mod commands;
 pub mod config;
 pub mod output;

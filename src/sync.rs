@@ -23,18 +23,8 @@ use crate::streams::{EntityDecl, ReportSpec, Source, Stream};
 use crate::tiktok::accounts::Account;
 use crate::tiktok::{json_param, ApiError, Client, ErrorKind, Query};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyncMode {
-    FullRefresh,
-    Incremental,
-}
-
-/// A configured stream.
-#[derive(Clone, Debug)]
-pub struct Configured {
-    pub stream: Stream,
-    pub mode: SyncMode,
-}
+// The configured catalog's types live with its rules; re-exported for the code that reads them here.
+pub use crate::catalog::{Configured, SyncMode};
 
 struct Ctx {
     config: Arc<Config>,

@@ -24,6 +24,7 @@ pub mod emulator;
 pub mod entities;
 pub mod faults;
 pub mod generate;
+pub mod inventory;
 pub mod limits;
 pub mod log;
 pub mod mutate;

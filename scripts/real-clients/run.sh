@@ -62,20 +62,24 @@ trap cleanup EXIT
 
 # venv NAME: prints the path of a virtualenv with requirements/NAME.txt installed. A venv is made
 # once per content of that file (and Python version) and then reused; venvs of older contents
-# are removed. pip's download cache sits beside them, so a new venv rarely downloads.
+# are removed. The wheels come from a wheelhouse beside them (pip's own HTTP cache is not kept
+# here), filled from PyPI only when a pinned file is missing from it.
 venv() {
   local name=$1 req="$HERE/requirements/$1.txt" key dir
   key=$( (cat "$req" && "$PYTHON" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)
   dir=$CACHE/venvs/$name-$key
   if [[ ! -f $dir/.complete ]]; then
     rm -rf "$dir"
-    mkdir -p "$CACHE/venvs"
+    mkdir -p "$CACHE/venvs" "$CACHE/wheels"
     "$PYTHON" -m venv "$dir" >&2
-    PIP_CACHE_DIR=$CACHE/pip "$dir/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-      -r "$req" >&2 || {
-      rm -rf "$dir"
-      return 1
-    }
+    local pip=("$dir/bin/python" -m pip --disable-pip-version-check --no-input -q)
+    if ! "${pip[@]}" install --no-index --find-links "$CACHE/wheels" -r "$req" >/dev/null 2>&1; then
+      "${pip[@]}" download -d "$CACHE/wheels" -r "$req" >&2 &&
+        "${pip[@]}" install --no-index --find-links "$CACHE/wheels" -r "$req" >&2 || {
+        rm -rf "$dir"
+        return 1
+      }
+    fi
     touch "$dir/.complete"
     for old in "$CACHE/venvs/$name"-*; do [[ $old == "$dir" ]] || rm -rf "$old"; done
     echo "    installed $name ($req) into $dir" >&2
@@ -118,7 +122,11 @@ client() {
 }
 
 phase "release binaries"
-cargo build --release --locked -p source-tiktok-ads -p tiktok-emulator 2>&1 | tail -n 3
+cargo build --release --locked -p source-tiktok-ads -p tiktok-emulator >"$WORK/cargo-build.log" 2>&1 || {
+  tail -n 40 "$WORK/cargo-build.log" >&2
+  die "the release build failed"
+}
+tail -n 1 "$WORK/cargo-build.log"
 
 phase "virtualenvs (pinned, cached in $CACHE)"
 PYAIRBYTE_VENV=$(venv pyairbyte) || die "could not install requirements/pyairbyte.txt"

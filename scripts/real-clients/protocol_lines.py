@@ -15,7 +15,6 @@ DIR gets the files passed to the connector, `report.txt` (lines per command) and
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -98,12 +97,7 @@ def errors(messages: list[dict]) -> list[dict]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--emulator", required=True)
-    parser.add_argument("--executable", required=True, type=Path)
-    parser.add_argument("--out", required=True, type=Path)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = truth.client_arguments(__doc__)
 
     emulator = truth.Emulator(args.emulator)
     now = emulator.now()

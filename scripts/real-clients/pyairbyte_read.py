@@ -11,7 +11,6 @@ Exits 1 with the differences when anything is off.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -62,12 +61,7 @@ def compare(stream: str, what: str, got: list[tuple], expected: list[tuple], pro
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--emulator", required=True)
-    parser.add_argument("--executable", required=True, type=Path)
-    parser.add_argument("--out", required=True, type=Path)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = truth.client_arguments(__doc__)
 
     import airbyte as ab  # imported late: `--help` works without the venv
     from sqlalchemy import text

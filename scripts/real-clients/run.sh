@@ -98,7 +98,8 @@ start_emulator() {
   EMU_PIDS+=("$pid")
   EMU_URL=""
   for _ in $(seq 1 100); do
-    EMU_URL=$(sed -n '1s/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out.out")
+    # The background shell may not have opened the file yet.
+    EMU_URL=$(sed -n '1s/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out.out" 2>/dev/null || true)
     [[ -n $EMU_URL ]] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -11,11 +11,13 @@ AUDIENCE reports over the last 365 days) — never the connector's code.
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 # The emulator's built-in app and pre-issued token (emulator/README.md).
@@ -47,6 +49,17 @@ LEVELS = {
     "ad_id": ("AUCTION_AD", "ad_status"),
 }
 TIME_COLUMNS = ("stat_time_day", "stat_time_hour")
+
+
+def client_arguments(description: str | None) -> argparse.Namespace:
+    """The command line every client check takes: the emulator, the connector, an output folder."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--emulator", required=True, help="the emulator's URL")
+    parser.add_argument("--executable", required=True, type=Path, help="the connector binary")
+    parser.add_argument("--out", required=True, type=Path, help="where reports and files go")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
 
 
 def parse_time(text: str) -> datetime:

@@ -170,7 +170,12 @@ pub async fn read(
     let catalog = match read_json(catalog_path, "catalog")
         .and_then(|c| parse_catalog(&c, &streams::all(&config)))
     {
-        Ok(c) => c,
+        Ok(c) => {
+            for notice in &c.notices {
+                out.log(notice.level, &notice.message).await;
+            }
+            c.streams
+        }
         Err(e) => return fail(out, &e).await,
     };
     let state = match state_path.map(|p| read_json(p, "state")).transpose() {

@@ -54,6 +54,10 @@ pub fn handle(
         ("POST", "entities/modify") | ("POST", "entities/add") | ("POST", "entities/delete") => {
             entities(shared, path, &body)
         }
+        ("GET", "inventory") => reply(
+            StatusCode::OK,
+            crate::inventory::inventory(&shared.world(), shared.now()),
+        ),
         ("GET", "advertisers") => {
             let world = shared.world();
             let list: Vec<Value> = world

@@ -33,6 +33,7 @@ pub mod extended_world;
 pub mod faults;
 pub mod generate;
 pub mod gmv_max;
+pub mod inventory;
 pub mod limits;
 pub mod log;
 pub mod mutate;

@@ -1,6 +1,7 @@
 //! HTTP front: routing, parameter decoding, the TikTok envelope, auth, limits, faults, latency and
 //! the request log. Endpoint logic lives in `entities`, `assets`, `auth` and `report`.
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -82,6 +83,19 @@ fn route(endpoint: &str) -> Option<(Method, Ep)> {
         "tt_video/list/" => get(Ep::TtVideoList),
         other => extended_api::route(other).map(|(m, e)| (m, Ep::Extended(e))),
     }
+}
+
+/// TikTok's gateway answers a GET without the trailing slash as the endpoint with it (a widely
+/// used client checks its token with `GET /open_api/v1.3/user/info`). The endpoint keeps its
+/// canonical name, so faults, limits and the handler see one endpoint; unknown paths stay 404.
+fn with_gateway_slash<'a>(endpoint: &'a str, method: &Method) -> Cow<'a, str> {
+    if method == Method::GET && !endpoint.ends_with('/') && route(endpoint).is_none() {
+        let slashed = format!("{endpoint}/");
+        if route(&slashed).is_some() {
+            return Cow::Owned(slashed);
+        }
+    }
+    Cow::Borrowed(endpoint)
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -180,10 +194,11 @@ async fn dispatch(
     } else {
         match path
             .strip_prefix(API_PREFIX)
-            .and_then(|e| route(e).map(|r| (e, r)))
+            .map(|e| with_gateway_slash(e, &parts.method))
+            .and_then(|e| route(&e).map(|r| (e, r)))
         {
             Some((endpoint, (method, ep))) if method == parts.method => {
-                let overridden_answer = lock(&shared.overrides).answer(endpoint, &params);
+                let overridden_answer = lock(&shared.overrides).answer(&endpoint, &params);
                 match overridden_answer {
                     Some(answer) => overridden(answer),
                     None => {
@@ -194,7 +209,7 @@ async fn dispatch(
                         };
                         api(
                             &shared,
-                            endpoint,
+                            &endpoint,
                             ep,
                             &params,
                             token.as_deref(),

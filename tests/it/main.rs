@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod business_center;
+mod catalog;
 mod core;
 mod engine;
 mod gmv_max;

@@ -3,18 +3,18 @@
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use tiktok_emulator::client::Client;
-use tiktok_emulator::{Emulator, EmulatorConfig};
+use tiktok_emulator::{Emulator, EmulatorConfig, Faults};
 
-use crate::common::{err_of, Api, TOKEN};
+use crate::common::{err_of, Api, APP_ID, SECRET, TOKEN};
 
 #[test]
-fn unknown_paths_missing_slash_and_wrong_methods_are_404_plain_text() {
+fn unknown_paths_and_wrong_methods_are_404_plain_text() {
     let api = Api::default();
     let adv = api.adv(0);
     let cases = [
         (
             "GET",
-            format!("/open_api/v1.3/campaign/get?advertiser_id={adv}"),
+            format!("/open_api/v1.3/campaign/list?advertiser_id={adv}"),
         ),
         ("GET", "/open_api/v1.3/campaign/list/".to_string()),
         ("GET", "/open_api/v1.2/campaign/get/".to_string()),
@@ -24,6 +24,13 @@ fn unknown_paths_missing_slash_and_wrong_methods_are_404_plain_text() {
             format!("/open_api/v1.3/campaign/get/?advertiser_id={adv}"),
         ),
         ("GET", "/open_api/v1.3/oauth2/access_token/".to_string()),
+        // Without its slash an endpoint is only found for GET: these stay wrong methods.
+        ("GET", "/open_api/v1.3/oauth2/access_token".to_string()),
+        (
+            "POST",
+            format!("/open_api/v1.3/campaign/get?advertiser_id={adv}"),
+        ),
+        ("GET", "/open_api/v1.3/campaign/get//".to_string()),
     ];
     let mut client = api.fresh_client();
     for (method, target) in &cases {
@@ -41,7 +48,56 @@ fn unknown_paths_missing_slash_and_wrong_methods_are_404_plain_text() {
     let log = api.emu.requests();
     assert_eq!(log.len(), cases.len());
     assert!(log.iter().all(|l| l.http_status == 404 && l.code.is_none()));
-    assert_eq!(log[0].path, "/open_api/v1.3/campaign/get");
+    assert_eq!(log[0].path, "/open_api/v1.3/campaign/list");
+}
+
+/// TikTok's gateway accepts a GET without the trailing slash (a production client checks its
+/// token with `GET /open_api/v1.3/user/info`): the answer is the endpoint's own.
+#[test]
+fn a_get_without_the_trailing_slash_is_answered_as_with_it() {
+    let api = Api::default();
+    let adv = api.adv(0);
+    let cases: [(&str, Vec<(&str, &str)>); 3] = [
+        ("user/info", vec![]),
+        (
+            "campaign/get",
+            vec![("advertiser_id", &adv), ("page_size", "5")],
+        ),
+        (
+            "oauth2/advertiser/get",
+            vec![("app_id", APP_ID), ("secret", SECRET)],
+        ),
+    ];
+    for (endpoint, params) in &cases {
+        let bare = api.call(endpoint, params);
+        let slashed = api.call(&format!("{endpoint}/"), params);
+        assert_eq!(bare["code"], 0, "{endpoint}: {bare}");
+        assert_eq!(bare["message"], "OK");
+        assert_eq!(bare["data"], slashed["data"], "{endpoint}");
+    }
+    // Not a blanket 200: auth and parameters are checked as for the slashed path.
+    let (code, _) = err_of(&api.call_with("campaign/get", &[("advertiser_id", &adv)], None));
+    assert_eq!(code, 40104);
+    let (code, _) = api.err("campaign/get", &[]);
+    assert_eq!(code, 40002);
+    // The log keeps the path as sent.
+    let log = api.emu.requests();
+    assert_eq!(log[0].path, "/open_api/v1.3/user/info");
+    assert_eq!(log[0].http_status, 200);
+}
+
+/// Faults and limits name endpoints with their slash; a bare path is the same endpoint to them.
+#[test]
+fn a_bare_path_counts_as_its_endpoint_for_faults() {
+    let api = Api::default();
+    api.emu.set_faults(Faults {
+        api_error_rate: 1.0,
+        api_error_codes: vec![50000],
+        only_paths: vec!["user/info/".to_string()],
+        ..Faults::default()
+    });
+    let (code, _) = api.err("user/info", &[]);
+    assert_eq!(code, 50000);
 }
 
 #[test]

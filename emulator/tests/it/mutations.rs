@@ -359,3 +359,100 @@ fn control_endpoint_drives_the_same_operations() {
     }
     assert_eq!(c.get("/_emulator/nothing", None).unwrap().status, 404);
 }
+
+/// `GET /_emulator/inventory` lists the world as the API serves it with deleted items included:
+/// every item once, its modify_time, and whether it (or its parent) is deleted.
+#[test]
+fn the_inventory_lists_every_item_with_its_changes() {
+    let api = Api::default();
+    let mut c = api.fresh_client();
+    let get = |c: &mut tiktok_emulator::client::Client| -> Value {
+        let r = c.get("/_emulator/inventory", None).unwrap();
+        assert_eq!(r.status, 200);
+        r.json().unwrap()
+    };
+    let before = get(&mut c);
+    let world = api.emu.world();
+    let count = |v: &Value, kind: &str| v[kind].as_array().map_or(0, Vec::len);
+    assert_eq!(count(&before, "advertisers"), world.advertisers.len());
+    assert_eq!(count(&before, "campaigns"), world.campaigns.len());
+    assert_eq!(count(&before, "adgroups"), world.adgroups.len());
+    assert_eq!(count(&before, "ads"), world.ads.len());
+    for (kind, n) in [
+        ("images", world.images.len()),
+        ("videos", world.videos.len()),
+        ("music", world.music.len()),
+        ("portfolios", world.portfolios.len()),
+        ("audiences", world.audiences.len()),
+        ("pixels", world.pixels.len()),
+        ("spark_ads", world.spark_ads.len()),
+    ] {
+        assert!(n > 0, "{kind}");
+        assert_eq!(count(&before, kind), n, "{kind}");
+    }
+    // The API's own view, deleted ads included, lists the same ads.
+    let adv = api.adv(0);
+    let (listed, _) = api.walk(
+        "ad/get/",
+        &[
+            ("advertiser_id", &adv),
+            ("filtering", "{\"secondary_status\": \"AD_STATUS_ALL\"}"),
+        ],
+        "list",
+        1000,
+    );
+    let mut from_api: Vec<String> = listed
+        .iter()
+        .map(|a| a["ad_id"].as_str().unwrap().to_string())
+        .collect();
+    let mut from_inventory: Vec<String> = before["ads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["advertiser_id"] == adv.as_str())
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    from_api.sort();
+    from_inventory.sort();
+    assert_eq!(from_api, from_inventory);
+    let deleted = |v: &Value, kind: &str| {
+        v[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["deleted"] == true)
+            .count()
+    };
+    assert_eq!(
+        deleted(&before, "ads"),
+        world
+            .ads
+            .iter()
+            .filter(|a| world.ad_effective_deleted_at(a).is_some())
+            .count()
+    );
+    // Changes after a clock move are the items whose modify_time is past the old clock.
+    let t0 = before["now"].as_str().unwrap().to_string();
+    api.emu.advance(chrono::Duration::hours(3));
+    let modified = api.emu.modify_entities(&adv, Level::Campaign, 1);
+    let removed = api.emu.delete_entities(&adv, Level::Ad, 1);
+    let after = get(&mut c);
+    let t0 = chrono::DateTime::parse_from_rfc3339(&t0).unwrap();
+    let changed = |kind: &str| -> Vec<String> {
+        after[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| {
+                a["modify_time"]
+                    .as_str()
+                    .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap() > t0)
+            })
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(changed("campaigns"), modified);
+    assert_eq!(changed("ads"), removed);
+    assert_eq!(deleted(&after, "ads"), deleted(&before, "ads") + 1);
+    assert!(changed("images").is_empty() && changed("adgroups").is_empty());
+}

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::LogLevel;
 use crate::error::Error;
+use crate::protocol::LogLevel;
 use crate::streams::Stream;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +204,8 @@ mod tests {
                 entry("ads", "full_refresh"),
                 entry("campaigns", second),
             ])
-            .unwrap_err().to_string();
+            .unwrap_err()
+            .to_string();
             assert!(
                 e.contains("'campaigns'") && e.contains("more than once"),
                 "{e}"
@@ -275,9 +276,12 @@ mod tests {
             "__AIRBYTE__stream_that_does_not_exist",
             "INVALID",
         )])
-        .unwrap_err().to_string();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("'__AIRBYTE__stream_that_does_not_exist'"), "{e}");
-        let e = parse(vec![entry("campaigns", "INVALID")]).unwrap_err().to_string();
+        let e = parse(vec![entry("campaigns", "INVALID")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'campaigns'") && e.contains("'INVALID'"), "{e}");
         let mut missing = entry("campaigns", "x");
         missing.as_object_mut().unwrap().remove("sync_mode");

@@ -305,12 +305,14 @@ impl Client {
         // TikTok's answer time, for Little's law (not our own wait for a decoding turn).
         self.in_flight.observe(sent_at.elapsed(), self.pacer.rate());
         let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
+        let waiting = self.in_flight.waiting();
         let decoding = Arc::clone(&self.decoding)
             .acquire_owned()
             .await
             .map_err(|_| {
                 ApiError::transport(ErrorKind::Rejected, "shutting down".into(), None, path)
             })?;
+        drop(waiting);
         let (bytes, _) = self.read_body(path, resp).await?;
         drop(place);
         let value = decode(&bytes, Meta { ads_throttled })?;

@@ -1,6 +1,8 @@
 //! How many requests are in flight. The pacer decides when a request may start; this gate keeps
 //! enough requests under way for the pacer's rate to be reached (Little's law: in flight =
 //! rate × latency), and no more, so the connector's memory does not grow with the latency.
+//! When answers arrive faster than they can be decoded (a fast server, a busy CPU), answers
+//! waiting for their turn hold memory for nothing: no new request starts while a few wait.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +15,8 @@ const EWMA_WEIGHT: f64 = 0.2;
 const HEADROOM: f64 = 1.5;
 /// Requests in flight are never fewer than this.
 const MIN_IN_FLIGHT: usize = 2;
+/// Answers waiting for a decoding turn beyond which no new request starts.
+const MAX_WAITING: usize = 2;
 
 pub struct InFlight {
     state: Mutex<State>,
@@ -21,6 +25,8 @@ pub struct InFlight {
 
 struct State {
     used: usize,
+    /// Answers received and waiting to be decoded.
+    waiting: usize,
     limit: usize,
     max: usize,
     /// Seconds from sending a request to having its whole answer.
@@ -39,6 +45,18 @@ impl Drop for InFlightPermit {
     }
 }
 
+/// An answer waiting to be decoded; dropping it lets new requests start again.
+pub struct WaitingAnswer {
+    gate: Arc<InFlight>,
+}
+
+impl Drop for WaitingAnswer {
+    fn drop(&mut self) {
+        self.gate.lock().waiting -= 1;
+        self.gate.notify.notify_waiters();
+    }
+}
+
 impl InFlight {
     /// At most `max` requests in flight; until latencies are known, `max` is the limit.
     pub fn new(max: usize) -> Arc<InFlight> {
@@ -46,6 +64,7 @@ impl InFlight {
         Arc::new(InFlight {
             state: Mutex::new(State {
                 used: 0,
+                waiting: 0,
                 limit: max,
                 max,
                 latency: None,
@@ -65,7 +84,7 @@ impl InFlight {
             notified.as_mut().enable();
             {
                 let mut s = self.lock();
-                if s.used < s.limit {
+                if s.used < s.limit && s.waiting < MAX_WAITING {
                     s.used += 1;
                     return InFlightPermit {
                         gate: Arc::clone(self),
@@ -97,6 +116,14 @@ impl InFlight {
         }
     }
 
+    /// An answer arrived and waits for its decoding turn, until the guard is dropped.
+    pub fn waiting(self: &Arc<Self>) -> WaitingAnswer {
+        self.lock().waiting += 1;
+        WaitingAnswer {
+            gate: Arc::clone(self),
+        }
+    }
+
     pub fn limit(&self) -> usize {
         self.lock().limit
     }
@@ -121,6 +148,22 @@ mod tests {
         let g = InFlight::new(8);
         g.observe(Duration::from_secs(2), 50.0);
         assert_eq!(g.limit(), 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_waiting_to_be_decoded_hold_new_requests_back() {
+        let g = InFlight::new(8);
+        let _a = g.enter().await;
+        let w1 = g.waiting();
+        let _w2 = g.waiting();
+        let g2 = Arc::clone(&g);
+        let next = tokio::spawn(async move {
+            let _b = g2.enter().await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!next.is_finished(), "two answers wait: no new request");
+        drop(w1);
+        next.await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]

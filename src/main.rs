@@ -74,6 +74,7 @@ enum Command {
 fn main() {
     // Records of this run are stamped after it began (see `protocol::mark_start`).
     source_tiktok_ads::protocol::mark_start();
+    tune_allocator();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -170,6 +171,19 @@ async fn clock_failed(out: &Output, e: &source_tiktok_ads::error::Error) -> i32 
     out.emit(Message::error(e.failure_type(), &e.to_string(), None, None))
         .await;
     1
+}
+
+/// glibc's allocator gives each thread an arena of its own, and every arena keeps the pages a
+/// multi-MB answer once needed: with the runtime's threads and the writer, the process holds
+/// several copies of its largest page. One arena serves them all (the lock is cheap next to the
+/// work done per page), so the process's memory follows what it holds, not what it once held.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread
+    // exists, and a refused value leaves glibc's default.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 /// Resolves when the platform asks the connector to stop (SIGTERM, or Ctrl-C by hand). The

@@ -20,9 +20,9 @@ use crate::protocol::{LogLevel, Message, StreamStatus};
 
 /// Items waiting for the writer; with pages cut into chunks of `CHUNK` bytes this bounds what
 /// the channel holds to a few MB.
-const CAPACITY: usize = 16;
+const CAPACITY: usize = 8;
 /// Record chunks larger than this are split (at line ends) before they are queued.
-pub const CHUNK: usize = 256 * 1024;
+pub const CHUNK: usize = 128 * 1024;
 /// Small messages are gathered up to this before a write.
 const GATHER: usize = 64 * 1024;
 /// PIPE_BUF on Linux: a write of at most this many bytes to a pipe is atomic (POSIX). A larger

@@ -22,8 +22,10 @@ use crate::secrets::{redact, Secret};
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
 const MAX_ATTEMPTS: u32 = 12;
 /// Answers decoded at the same time: each holds a whole page (a few MB for a big report) until
-/// its records are handed to the writer, so this bounds the connector's memory.
-const DECODING_AT_ONCE: usize = 2;
+/// its records are handed to the writer, so this bounds the connector's memory. One is enough:
+/// a core decodes far more rows a second than TikTok's highest tier can send (50 pages of
+/// 1,000 rows).
+const DECODING_AT_ONCE: usize = 1;
 
 /// Query parameters: plain values as they are, arrays and objects as compact JSON text.
 pub type Query = Vec<(&'static str, String)>;
@@ -305,7 +307,9 @@ impl Client {
         // TikTok's answer time, for Little's law (not our own wait for a decoding turn).
         self.in_flight.observe(sent_at.elapsed(), self.pacer.rate());
         let ads_throttled = resp.headers().contains_key("x-tt-ads-throttle");
-        let waiting = self.in_flight.waiting();
+        let waiting = self
+            .in_flight
+            .waiting(self.decoding.available_permits() == 0);
         let decoding = Arc::clone(&self.decoding)
             .acquire_owned()
             .await

@@ -25,6 +25,10 @@ pub struct InFlight {
 
 struct State {
     used: usize,
+    /// A cap that follows the decoder: lowered each time an answer has to wait for it, raised
+    /// each time one does not. When decoding is the bottleneck (a fast server), requests beyond
+    /// it only hold answers in buffers; when the server's latency is, answers rarely wait.
+    decode_cap: usize,
     /// Answers received and waiting to be decoded.
     waiting: usize,
     limit: usize,
@@ -64,6 +68,7 @@ impl InFlight {
         Arc::new(InFlight {
             state: Mutex::new(State {
                 used: 0,
+                decode_cap: max,
                 waiting: 0,
                 limit: max,
                 max,
@@ -84,7 +89,7 @@ impl InFlight {
             notified.as_mut().enable();
             {
                 let mut s = self.lock();
-                if s.used < s.limit && s.waiting < MAX_WAITING {
+                if s.used < s.limit.min(s.decode_cap) && s.waiting < MAX_WAITING {
                     s.used += 1;
                     return InFlightPermit {
                         gate: Arc::clone(self),
@@ -116,9 +121,18 @@ impl InFlight {
         }
     }
 
-    /// An answer arrived and waits for its decoding turn, until the guard is dropped.
-    pub fn waiting(self: &Arc<Self>) -> WaitingAnswer {
-        self.lock().waiting += 1;
+    /// An answer arrived; `busy`: the decoder is taken, so it waits for its turn until the
+    /// guard is dropped.
+    pub fn waiting(self: &Arc<Self>, busy: bool) -> WaitingAnswer {
+        {
+            let mut s = self.lock();
+            s.waiting += 1;
+            s.decode_cap = if busy {
+                s.decode_cap.saturating_sub(1).max(MIN_IN_FLIGHT)
+            } else {
+                (s.decode_cap + 1).min(s.max)
+            };
+        }
         WaitingAnswer {
             gate: Arc::clone(self),
         }
@@ -154,8 +168,8 @@ mod tests {
     async fn answers_waiting_to_be_decoded_hold_new_requests_back() {
         let g = InFlight::new(8);
         let _a = g.enter().await;
-        let w1 = g.waiting();
-        let _w2 = g.waiting();
+        let w1 = g.waiting(false);
+        let _w2 = g.waiting(false);
         let g2 = Arc::clone(&g);
         let next = tokio::spawn(async move {
             let _b = g2.enter().await;
@@ -164,6 +178,32 @@ mod tests {
         assert!(!next.is_finished(), "two answers wait: no new request");
         drop(w1);
         next.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_busy_decoder_lowers_the_cap_and_an_idle_one_raises_it() {
+        let g = InFlight::new(8);
+        for _ in 0..10 {
+            drop(g.waiting(true));
+        }
+        assert_eq!(g.lock().decode_cap, MIN_IN_FLIGHT);
+        let _a = g.enter().await;
+        let _b = g.enter().await;
+        let g2 = Arc::clone(&g);
+        let third = tokio::spawn(async move {
+            let _c = g2.enter().await;
+        });
+        tokio::task::yield_now().await;
+        assert!(
+            !third.is_finished(),
+            "capped at two while decoding is the bottleneck"
+        );
+        drop(g.waiting(false));
+        third.await.unwrap();
+        for _ in 0..20 {
+            drop(g.waiting(false));
+        }
+        assert_eq!(g.lock().decode_cap, 8);
     }
 
     #[tokio::test(start_paused = true)]

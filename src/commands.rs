@@ -123,6 +123,9 @@ pub async fn discover(config_path: &Path, out: &Output) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(out, &e).await,
     };
+    if let Some(note) = streams::sandbox_note(&config) {
+        out.log(LogLevel::Info, &note).await;
+    }
     let entries = streams::all(&config)
         .iter()
         .map(Stream::catalog_entry)
@@ -143,10 +146,23 @@ pub async fn read(
         Ok(c) => Arc::new(c),
         Err(e) => return fail(out, &e).await,
     };
-    let catalog = match read_json(catalog_path, "catalog")
-        .and_then(|c| parse_catalog(&c, &streams::all(&config)))
-    {
-        Ok(c) => c,
+    // The sandbox lacks some streams: a catalog naming them reads the others, with a LOG line.
+    let catalog = match read_json(catalog_path, "catalog").and_then(|c| {
+        let (c, dropped) = streams::drop_production_only(c, &config);
+        parse_catalog(&c, &streams::all(&config)).map(|parsed| (parsed, dropped))
+    }) {
+        Ok((c, dropped)) => {
+            if !dropped.is_empty() {
+                if let Some(note) = streams::sandbox_note(&config) {
+                    out.log(
+                        LogLevel::Warn,
+                        &format!("{note} Not read: {}.", dropped.join(", ")),
+                    )
+                    .await;
+                }
+            }
+            c
+        }
         Err(e) => return fail(out, &e).await,
     };
     let state = match state_path.map(|p| read_json(p, "state")).transpose() {

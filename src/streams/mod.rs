@@ -3,10 +3,14 @@
 //! the golden files, the tests and the README's stream table all read from here.
 
 pub mod accounts;
+pub mod buying;
 pub mod decl;
+pub mod dimensions;
 pub mod list;
+pub mod metric_groups;
 pub mod metrics;
 pub mod paging;
+pub mod pixels;
 pub mod record;
 pub mod report;
 pub mod report_catalog;
@@ -17,6 +21,7 @@ use crate::config::{Config, Environment};
 use crate::read::Reader;
 use accounts::AccountsStream;
 pub use list::ListDecl;
+use pixels::PixelStream;
 pub use report::ReportSpec;
 
 pub const LISTS: &[ListDecl] = &[
@@ -30,6 +35,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: Some(("secondary_status", "CAMPAIGN_STATUS_ALL")),
         derived_key: None,
+        passes: buying::ENTITY_PASSES,
         schema: include_str!("schemas/campaigns.json"),
     },
     ListDecl {
@@ -42,6 +48,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: Some(("secondary_status", "ADGROUP_STATUS_ALL")),
         derived_key: None,
+        passes: buying::AD_GROUP_PASSES,
         schema: include_str!("schemas/ad_groups.json"),
     },
     ListDecl {
@@ -54,6 +61,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: true,
         deleted_filter: Some(("secondary_status", "AD_STATUS_ALL")),
         derived_key: None,
+        passes: buying::ENTITY_PASSES,
         schema: include_str!("schemas/ads.json"),
     },
     ListDecl {
@@ -66,6 +74,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/audiences.json"),
     },
     ListDecl {
@@ -78,6 +87,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_images.json"),
     },
     ListDecl {
@@ -90,6 +100,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_videos.json"),
     },
     ListDecl {
@@ -102,6 +113,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_music.json"),
     },
     ListDecl {
@@ -114,6 +126,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_portfolios.json"),
     },
     ListDecl {
@@ -126,6 +139,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/pixels.json"),
     },
     ListDecl {
@@ -138,6 +152,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: Some(("item_info", "item_id")),
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/spark_ads.json"),
     },
 ];
@@ -148,6 +163,7 @@ pub enum Kind {
     Accounts(AccountsStream),
     List(&'static ListDecl),
     Report(ReportSpec),
+    Pixels(PixelStream),
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +178,7 @@ impl Stream {
             Kind::Accounts(a) => a,
             Kind::List(l) => *l,
             Kind::Report(r) => r,
+            Kind::Pixels(p) => p,
         }
     }
 
@@ -170,6 +187,7 @@ impl Stream {
             Kind::Accounts(a) => a.schema(),
             Kind::List(l) => l.schema(),
             Kind::Report(r) => r.schema(),
+            Kind::Pixels(p) => p.schema(),
         }
     }
 
@@ -178,6 +196,7 @@ impl Stream {
             Kind::Accounts(_) => vec!["advertiser_id".into()],
             Kind::List(l) => vec![l.primary_key.to_string()],
             Kind::Report(r) => r.primary_key(),
+            Kind::Pixels(p) => p.primary_key(),
         }
     }
 
@@ -187,6 +206,7 @@ impl Stream {
             Kind::Accounts(_) => None,
             Kind::List(l) => l.cursor_field(),
             Kind::Report(r) => r.time_dimension(),
+            Kind::Pixels(p) => p.cursor_field(),
         }
     }
 
@@ -218,7 +238,15 @@ impl Stream {
             Kind::Accounts(AccountsStream::Details) => {
                 "`advertiser/info/` (≤ 100 IDs a call)".into()
             }
+            Kind::List(l) if l.passes.len() > 1 => {
+                format!("`{}`, one pass per buying type", l.path)
+            }
             Kind::List(l) => format!("`{}`", l.path),
+            Kind::Pixels(PixelStream::EventStatistics) => format!(
+                "`{}` (production only), one UTC day per request, the account's pixels 10 at a time",
+                PixelStream::EventStatistics.path()
+            ),
+            Kind::Pixels(p) => format!("`{}` (production only)", p.path()),
             Kind::Report(r) => {
                 let mut parts = vec![
                     r.report_type.as_str().to_string(),
@@ -305,15 +333,61 @@ pub fn all(config: &Config) -> Vec<Stream> {
         name: l.name.into(),
         kind: Kind::List(l),
     }));
+    if config.environment == Environment::Production {
+        out.extend(PixelStream::ALL.iter().map(|p| Stream {
+            name: p.name().into(),
+            kind: Kind::Pixels(*p),
+        }));
+    }
     out.extend(report_catalog::REPORTS.iter().map(|d| Stream {
         name: d.name.into(),
-        kind: Kind::Report(ReportSpec::from_decl(d)),
+        kind: Kind::Report(ReportSpec::from_decl(d, &config.metric_groups)),
     }));
     out.extend(config.custom_reports.iter().map(|c| Stream {
         name: c.name.clone(),
         kind: Kind::Report(ReportSpec::from_custom(c)),
     }));
     out
+}
+
+/// The streams TikTok's sandbox does not have, left out of the sandbox catalog: the official
+/// connector's sandbox catalog lacks them too (reference §1: production only).
+pub const PRODUCTION_ONLY: &[&str] = &[
+    "advertiser_ids",
+    "pixel_events_statistics",
+    "pixel_instant_page_events",
+];
+
+/// A LOG line for discover and read in the sandbox: which streams are left out, and why.
+pub fn sandbox_note(config: &Config) -> Option<String> {
+    (config.environment == Environment::Sandbox).then(|| {
+        format!(
+            "TikTok's sandbox has no {}; these streams are left out of the sandbox catalog.",
+            PRODUCTION_ONLY.join(", ")
+        )
+    })
+}
+
+/// In the sandbox, a configured catalog without the production-only streams it names (a
+/// connection moved from production keeps its catalog), and their names.
+pub fn drop_production_only(catalog: Value, config: &Config) -> (Value, Vec<String>) {
+    if config.environment != Environment::Sandbox {
+        return (catalog, Vec::new());
+    }
+    let mut catalog = catalog;
+    let mut dropped = Vec::new();
+    if let Some(items) = catalog.get_mut("streams").and_then(Value::as_array_mut) {
+        items.retain(
+            |item| match item.pointer("/stream/name").and_then(Value::as_str) {
+                Some(name) if PRODUCTION_ONLY.contains(&name) => {
+                    dropped.push(name.to_string());
+                    false
+                }
+                _ => true,
+            },
+        );
+    }
+    (catalog, dropped)
 }
 
 /// Problems with the custom reports: name clashes and TikTok's rules, one sentence each.
@@ -385,6 +459,33 @@ mod tests {
             readme[a..b] == table,
             "README.md's stream table is out of date; run UPDATE_README=1 cargo test --lib readme"
         );
+    }
+
+    #[test]
+    fn the_sandbox_has_everything_but_the_production_only_streams() {
+        let production: Vec<String> = all(&config()).into_iter().map(|s| s.name).collect();
+        let mut sandbox_config = config();
+        sandbox_config.environment = Environment::Sandbox;
+        let sandbox: Vec<String> = all(&sandbox_config).into_iter().map(|s| s.name).collect();
+        let expected: Vec<String> = production
+            .iter()
+            .filter(|n| !PRODUCTION_ONLY.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        assert_eq!(sandbox, expected);
+        assert!(PRODUCTION_ONLY
+            .iter()
+            .all(|p| production.iter().any(|n| n == p)));
+        assert!(sandbox_note(&config()).is_none());
+        assert!(sandbox_note(&sandbox_config)
+            .unwrap()
+            .contains("pixel_events_statistics"));
+        let catalog = json!({"streams": [{"stream": {"name": "pixel_instant_page_events"}},
+            {"stream": {"name": "campaigns"}}]});
+        let (kept, dropped) = drop_production_only(catalog.clone(), &sandbox_config);
+        assert_eq!(dropped, ["pixel_instant_page_events"]);
+        assert_eq!(kept["streams"].as_array().unwrap().len(), 1);
+        assert_eq!(drop_production_only(catalog.clone(), &config()).0, catalog);
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn emulator_at(now: &str) -> Env {
     })
 }
 
-fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
+pub fn local_today(env: &Env, advertiser_id: &str) -> NaiveDate {
     let w = env.emu.world();
     let tz: chrono_tz::Tz = w
         .advertiser(advertiser_id)
@@ -98,7 +98,7 @@ fn shape(stream: &Value) -> Shape {
 }
 
 /// The emulator's rows for a stream over [start, end] for one account, asked in spans TikTok allows.
-fn truth(
+pub fn truth(
     env: &Env,
     stream: &Value,
     account: &str,
@@ -158,16 +158,29 @@ fn truth_span(
         "AUCTION_CAMPAIGN" => Some("campaign_status"),
         _ => None,
     };
-    let filter;
+    let mut filters = Vec::new();
     if let (true, Some(f)) = (include_deleted, field) {
-        filter =
-            json!([{"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}])
-                .to_string();
+        filters.push(
+            json!({"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}),
+        );
+    }
+    // Every buying type: below the advertiser level TopView rows need the filter.
+    if field.is_some() {
+        filters.push(every_buying_type());
+    }
+    let filter = json!(filters).to_string();
+    if !filters.is_empty() {
         params.push(("filtering", &filter));
     }
     env.emu
         .report_truth(&params)
         .unwrap_or_else(|e| panic!("truth for {}: {e:?}", stream["name"]))
+}
+
+/// The report filter that selects rows of every buying type.
+pub fn every_buying_type() -> Value {
+    json!({"field_name": "buying_type", "filter_type": "IN",
+        "filter_value": "[\"AUCTION\",\"RESERVATION_RF\",\"RESERVATION_TOP_VIEW\"]"})
 }
 
 /// A truth row as the connector should emit it: the key (dimension values) and the metric texts.
@@ -211,7 +224,7 @@ fn same_metric(record: &Value, text: &str) -> bool {
 }
 
 /// Asserts the stream's records for `account` are exactly the truth rows, metric for metric.
-fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[ReportRow]) {
+pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[ReportRow]) {
     let name = stream["name"].as_str().unwrap();
     let s = shape(stream);
     let mut got: BTreeMap<String, &Value> = BTreeMap::new();
@@ -247,7 +260,7 @@ fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[Report
     }
 }
 
-fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
+pub fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
     env.emu
         .requests()
         .into_iter()
@@ -259,7 +272,7 @@ fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
+pub fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
     catalog["streams"]
         .as_array()
         .unwrap()

@@ -4,5 +4,6 @@ mod acceptance;
 mod buying_types;
 mod core;
 mod engine;
+mod pixels;
 mod reports;
 mod support;

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary against the real emulator over HTTP. One test binary.
 
 mod acceptance;
+mod breakdowns;
 mod buying_types;
 mod core;
 mod engine;

@@ -9,7 +9,38 @@ use tiktok_emulator::{EmulatorConfig, ReportRow};
 
 use crate::support::*;
 
-const BREAKDOWNS: &[&str] = &["country_code", "age", "gender", "platform", "province_id"];
+const BREAKDOWNS: &[&str] = &[
+    "country_code",
+    "age",
+    "gender",
+    "platform",
+    "province_id",
+    "language",
+    "placement",
+    "ac",
+    "interest_category",
+    "device_brand_id",
+    "dma_id",
+    "contextual_tag",
+    "ad_type",
+];
+/// Breakdowns only AUDIENCE reports have.
+const AUDIENCE_ONLY: &[&str] = &[
+    "age",
+    "gender",
+    "platform",
+    "province_id",
+    "language",
+    "placement",
+    "ac",
+    "interest_category",
+    "device_brand_id",
+    "dma_id",
+    "contextual_tag",
+    "ad_type",
+];
+/// Columns TikTok's rows carry besides the requested dimensions.
+const COMPANIONS: &[&str] = &["interest_category_v2"];
 const IDS: &[(&str, &str)] = &[
     ("ad_id", "AUCTION_AD"),
     ("adgroup_id", "AUCTION_ADGROUP"),
@@ -64,7 +95,7 @@ fn shape(stream: &Value) -> Shape {
                 && (*id != "advertiser_id"
                     || !pk
                         .iter()
-                        .any(|k| k.ends_with("_id") && k != "advertiser_id"))
+                        .any(|k| k != "advertiser_id" && IDS.iter().any(|(i, _)| i == k)))
         })
         .unwrap();
     let mut dims = vec![id.to_string()];
@@ -80,13 +111,11 @@ fn shape(stream: &Value) -> Shape {
     );
     let metrics: Vec<String> = props
         .keys()
-        .filter(|k| !dims.contains(k) && *k != "advertiser_id")
+        .filter(|k| !dims.contains(k) && *k != "advertiser_id" && !COMPANIONS.contains(&k.as_str()))
         .cloned()
         .collect();
-    let audience = name.contains("audience")
-        || dims
-            .iter()
-            .any(|d| ["age", "gender", "platform", "province_id"].contains(&d.as_str()));
+    let audience =
+        name.contains("audience") || dims.iter().any(|d| AUDIENCE_ONLY.contains(&d.as_str()));
     let lifetime = name.ends_with("_lifetime") && !audience;
     Shape {
         report_type: if audience { "AUDIENCE" } else { "BASIC" },
@@ -248,6 +277,11 @@ pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[Re
         "{name}, account {account}: rows differ"
     );
     for (k, row) in want {
+        for c in COMPANIONS {
+            if let Some(v) = row.dimensions.get(*c) {
+                assert_eq!(got[&k][*c], v.as_str(), "{name} {k}: {c}");
+            }
+        }
         for (m, text) in &row.metrics {
             if s.metrics.contains(m) {
                 assert!(
@@ -603,6 +637,8 @@ fn deleted_entities_rows_appear_only_with_include_deleted() {
         "campaigns_audience_reports_daily",
         "ads_audience_reports_by_platform_daily",
         "campaigns_reports_hourly",
+        "ad_group_audience_reports_by_language_daily",
+        "ads_audience_reports_by_interest_category_lifetime",
     ];
     let start: NaiveDate = (env.emu.now() - Duration::days(30)).date_naive();
     let mut seen_deleted = BTreeSet::new();

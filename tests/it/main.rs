@@ -5,6 +5,7 @@ mod breakdowns;
 mod buying_types;
 mod core;
 mod engine;
+mod official_streams;
 mod pixels;
 mod reports;
 mod support;

@@ -782,6 +782,39 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_tags_its_records_unless_the_item_says_otherwise() {
+        let d = decl(None, "campaign_id");
+        let shape = shape(&d).tagged(Some(("buying_type", "RESERVATION_TOP_VIEW")));
+        let body = br#"{"code":0,"message":"OK","data":{"list":[{"campaign_id":"1"},
+            {"campaign_id":"2","buying_type":"AUCTION"}]}}"#;
+        let page = decode_page(body, "x/get/", "list", &shape, "campaigns", |_| true).unwrap();
+        assert_eq!(
+            records(page),
+            vec![
+                json!({"campaign_id": "1", "advertiser_id": "77", "buying_type": "RESERVATION_TOP_VIEW"}),
+                json!({"campaign_id": "2", "buying_type": "AUCTION", "advertiser_id": "77"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_seen_in_a_slice_are_remembered_and_forgotten_exactly() {
+        let mut seen = SeenKeys::default();
+        assert!(seen.first_time("1765000000000000001"));
+        assert!(!seen.first_time("1765000000000000001"));
+        // Text that is not exactly a number's digits stays text: "007" is not "7".
+        assert!(seen.first_time("7"));
+        assert!(seen.first_time("007"));
+        assert!(!seen.first_time("007"));
+        assert!(seen.first_time("ad-site-i18n-sg/abc"));
+        seen.forget(&["1765000000000000001".into(), "007".into()]);
+        assert!(seen.first_time("1765000000000000001"));
+        assert!(seen.first_time("007"));
+        assert!(!seen.first_time("7"));
+        assert!(!seen.first_time("ad-site-i18n-sg/abc"));
+    }
+
+    #[test]
     fn malformed_successes_are_errors() {
         let d = decl(None, "ad_id");
         let s = shape(&d);

@@ -1104,6 +1104,29 @@ mod tests {
     }
 
     #[test]
+    fn interest_category_rows_carry_the_new_tier_one_id() {
+        let s = ReportSpec {
+            report_type: ReportType::Audience,
+            ..spec(Granularity::Lifetime, &["interest_category"], &["spend"])
+        };
+        let schema = s.schema();
+        assert_eq!(
+            schema["properties"]["interest_category_v2"]["type"],
+            json!(["null", "string"])
+        );
+        assert_eq!(s.primary_key(), ["ad_id", "interest_category"]);
+        assert!(!s.dimensions().contains(&"interest_category_v2".to_string()));
+        let shape = RowShape::new(&s, "77", None);
+        let b = body(
+            r#"[{"dimensions":{"ad_id":"9","interest_category":"10","interest_category_v2":"14100000000"},"metrics":{"spend":"1.00"}},
+                {"dimensions":{"ad_id":"9","interest_category":"13"},"metrics":{"spend":"2.00"}}]"#,
+        );
+        let r = records(decode_rows(&b, &shape, "x").unwrap());
+        assert_eq!(r[0]["interest_category_v2"], "14100000000");
+        assert_eq!(r[1]["interest_category_v2"], Value::Null);
+    }
+
+    #[test]
     fn schema_is_exactly_the_requested_columns() {
         let s = ReportSpec {
             report_type: ReportType::Audience,

@@ -319,7 +319,9 @@ pub fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn every_report_stream_equals_the_emulators_truth() {
     let env = Env::new();
-    let config = env.config(json!({}));
+    // Some fifty streams against one debug-built emulator on a shared machine: answers may be slow,
+    // and this test is about values, not timing.
+    let config = env.config(json!({"request_timeout_seconds": 60}));
     let all: Vec<String> = env
         .discover(&config)
         .iter()

@@ -28,8 +28,8 @@ pub enum MetricRule {
     Audience,
     /// The AUDIENCE set and these (the reference's list for `country_code`).
     AudiencePlus(&'static [&'static str]),
-    /// Only these, and attribute metrics (the reference's list for `ad_type`).
-    Only(&'static [&'static str]),
+    /// Only these lists' metrics, and attribute metrics (the reference's list for `ad_type`).
+    Only(&'static [&'static [&'static str]]),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,16 +70,10 @@ const COUNTRY_EXTRA: &[&str] = &[
     "landing_page_view_rate",
 ];
 
-/// The reference's list for `ad_type`: the `country_code` list plus the v2 rates and engaged
-/// views, without `result*`.
-const AD_TYPE_METRICS: &[&str] = &[
-    "spend",
-    "cpc",
-    "cpm",
-    "impressions",
-    "gross_impressions",
-    "clicks",
-    "ctr",
+/// The delivery core of every report type.
+const CORE: &[&str] = &["spend", "cpc", "cpm", "impressions", "clicks", "ctr"];
+/// Conversions with the v2 (per impression) rates, without `result*`.
+const CONVERSIONS_V2: &[&str] = &[
     "conversion",
     "cost_per_conversion",
     "conversion_rate",
@@ -88,27 +82,11 @@ const AD_TYPE_METRICS: &[&str] = &[
     "real_time_cost_per_conversion",
     "real_time_conversion_rate",
     "real_time_conversion_rate_v2",
-    "video_play_actions",
-    "video_watched_2s",
-    "video_watched_6s",
-    "average_video_play",
-    "video_views_p25",
-    "video_views_p50",
-    "video_views_p75",
-    "video_views_p100",
-    "profile_visits",
-    "profile_visits_rate",
-    "likes",
-    "comments",
-    "shares",
-    "follows",
-    "clicks_on_music_disc",
-    "total_landing_page_view",
-    "cost_per_landing_page_view",
-    "landing_page_view_rate",
-    "engaged_view",
-    "engaged_view_15s",
 ];
+const ENGAGED_VIEWS: &[&str] = &["engaged_view", "engaged_view_15s"];
+/// The reference's list for `ad_type`: the `country_code` list plus the v2 rates and engaged
+/// views, without `result*`.
+const AD_TYPE_METRICS: &[&[&str]] = &[CORE, CONVERSIONS_V2, COUNTRY_EXTRA, ENGAGED_VIEWS];
 
 const fn audience(name: &'static str, time: TimeRule) -> Dimension {
     Dimension {
@@ -233,7 +211,7 @@ pub fn audience_takes(
     breakdowns.iter().all(|d| match d.metrics {
         MetricRule::Audience => in_audience_set,
         MetricRule::AudiencePlus(extra) => in_audience_set || extra.contains(&metric),
-        MetricRule::Only(list) => list.contains(&metric) || attribute,
+        MetricRule::Only(lists) => lists.iter().any(|l| l.contains(&metric)) || attribute,
     })
 }
 

@@ -350,6 +350,50 @@ impl SeenKeys {
     }
 }
 
+/// What other streams need of a list, without writing records: every item's facts (its key
+/// and times) over all pages of one request, e.g. an account's ad IDs or its pixels.
+pub async fn list_facts(
+    job: &Job<'_>,
+    path: &str,
+    records_key: &str,
+    primary_key: &'static str,
+    page_size: u64,
+    query: &Query,
+) -> Result<Vec<ItemFacts>, Error> {
+    let shape = ItemShape::plain(primary_key, &json!({}), "");
+    let found = Mutex::new(Vec::new());
+    paging::walk(path, page_size, |page_no| {
+        let (shape, found) = (&shape, &found);
+        async move {
+            let mut q = query.clone();
+            q.push(("page", page_no.to_string()));
+            q.push(("page_size", page_size.to_string()));
+            let fetched = job
+                .get(path, &q, |body, _| {
+                    let mut facts = Vec::new();
+                    let page = decode_page(body, path, records_key, shape, job.name(), |f| {
+                        facts.push(f.clone());
+                        false
+                    })?;
+                    Ok((page, facts))
+                })
+                .await?;
+            let (page, facts) = fetched.value;
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(facts);
+            Ok(PageSummary {
+                info: page.info,
+                items: page.items,
+                first_key: page.first_key,
+            })
+        }
+    })
+    .await?;
+    Ok(found.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
 fn sorted(ids: impl Iterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = ids.collect::<HashSet<_>>().into_iter().collect();
     v.sort();

@@ -606,9 +606,9 @@ fn audience_metric_problem(name: &str, breakdowns: &[&'static Dimension]) -> Str
         _ => None,
     });
     match only {
-        Some((dimension, list)) => format!(
+        Some((dimension, lists)) => format!(
             "metric '{name}' is not available in AUDIENCE reports by {dimension}, which offer {} and names and settings",
-            list.join(", ")
+            lists.concat().join(", ")
         ),
         None => format!(
             "metric '{name}' is not available in AUDIENCE reports (they offer spend, cpc, cpm, impressions, \

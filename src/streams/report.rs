@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::buying::{self, ReportBuying};
 use super::decl::{Granularity, Level, MetricKind, ReportDecl, ReportType};
 use super::dimensions;
-use super::list::{decode_page, ItemShape};
+use super::list::list_facts;
 use super::metric_groups::{self, MetricGroup};
 use super::metrics;
 use super::paging::{self, PageSummary};
@@ -444,21 +444,7 @@ impl Reader for ReportSpec {
 async fn ad_ids(job: &Job<'_>, account: &str) -> Result<std::sync::Arc<Vec<String>>, Error> {
     let cell = job.run.ad_ids_cell(account);
     cell.get_or_try_init(|| async {
-        let decl = super::list::ListDecl {
-            name: "ads",
-            path: "ad/get/",
-            records_key: "list",
-            page_size: 1000,
-            primary_key: "ad_id",
-            incremental: false,
-            server_modified_after: false,
-            deleted_filter: None,
-            derived_key: None,
-            passes: super::list::ONE_PASS,
-            schema: "{}",
-        };
-        let shape = ItemShape::new(&decl, &json!({}), account);
-        let ids = std::sync::Mutex::new(Vec::new());
+        let mut ids = Vec::new();
         // Ads of every buying type: a capped report below the advertiser level covers TopView too.
         for pass in super::buying::ENTITY_PASSES {
             let mut filtering = serde_json::Map::new();
@@ -473,34 +459,9 @@ async fn ad_ids(job: &Job<'_>, account: &str) -> Result<std::sync::Arc<Vec<Strin
                 ("fields", json_param(&json!(["ad_id"]))),
                 ("filtering", json_param(&Value::Object(filtering))),
             ];
-            paging::walk(decl.path, 1000, |page_no| {
-                let (query, shape, ids) = (&query, &shape, &ids);
-                async move {
-                    let mut q = query.clone();
-                    q.push(("page", page_no.to_string()));
-                    q.push(("page_size", "1000".into()));
-                    let fetched = job
-                        .get(decl.path, &q, |body, _| {
-                            decode_page(body, decl.path, "list", shape, "ads", |facts| {
-                                if let Some(id) = &facts.id {
-                                    ids.lock()
-                                        .unwrap_or_else(|e| e.into_inner())
-                                        .push(id.clone());
-                                }
-                                false
-                            })
-                        })
-                        .await?;
-                    Ok(PageSummary {
-                        info: fetched.value.info,
-                        items: fetched.value.items,
-                        first_key: fetched.value.first_key.clone(),
-                    })
-                }
-            })
-            .await?;
+            let facts = list_facts(job, "ad/get/", "list", "ad_id", 1000, &query).await?;
+            ids.extend(facts.into_iter().filter_map(|f| f.id));
         }
-        let mut ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
         ids.sort();
         ids.dedup();
         Ok::<_, Error>(std::sync::Arc::new(ids))

@@ -32,32 +32,42 @@ fn truth_entities(
         )
         .to_string()
     };
-    let mut out = BTreeMap::new();
-    let mut campaigns: Vec<(String, String)> = w
-        .campaigns
-        .iter()
-        .filter(|c| include_deleted || c.deleted_at.is_none())
-        .map(|c| (c.campaign_id.clone(), buying_name(c.buying).to_string()))
-        .collect();
-    let mut ad_groups: Vec<(String, String)> = w
-        .adgroups
-        .iter()
-        .filter(|g| include_deleted || w.adgroup_effective_deleted_at(g).is_none())
-        .map(|g| (g.adgroup_id.clone(), buying_of(&g.campaign_id)))
-        .collect();
-    let mut ads: Vec<(String, String)> = w
-        .ads
-        .iter()
-        .filter(|a| include_deleted || w.ad_effective_deleted_at(a).is_none())
-        .map(|a| (a.ad_id.clone(), buying_of(&a.campaign_id)))
-        .collect();
-    campaigns.sort();
-    ad_groups.sort();
-    ads.sort();
-    out.insert("campaigns", campaigns);
-    out.insert("ad_groups", ad_groups);
-    out.insert("ads", ads);
-    out
+    let sorted = |mut v: Vec<(String, String)>| {
+        v.sort();
+        v
+    };
+    BTreeMap::from([
+        (
+            "campaigns",
+            sorted(
+                w.campaigns
+                    .iter()
+                    .filter(|c| include_deleted || c.deleted_at.is_none())
+                    .map(|c| (c.campaign_id.clone(), buying_name(c.buying).to_string()))
+                    .collect(),
+            ),
+        ),
+        (
+            "ad_groups",
+            sorted(
+                w.adgroups
+                    .iter()
+                    .filter(|g| include_deleted || w.adgroup_effective_deleted_at(g).is_none())
+                    .map(|g| (g.adgroup_id.clone(), buying_of(&g.campaign_id)))
+                    .collect(),
+            ),
+        ),
+        (
+            "ads",
+            sorted(
+                w.ads
+                    .iter()
+                    .filter(|a| include_deleted || w.ad_effective_deleted_at(a).is_none())
+                    .map(|a| (a.ad_id.clone(), buying_of(&a.campaign_id)))
+                    .collect(),
+            ),
+        ),
+    ])
 }
 
 /// The records' (id, buying type), as a sorted multiset: a record read twice shows twice.

@@ -15,6 +15,15 @@ use crate::support::*;
 const STATS: &str = "pixel_events_statistics";
 const INSTANT: &str = "pixel_instant_page_events";
 
+/// The counts of a statistic, as records carry them.
+const COUNTS: &[&str] = &[
+    "attributed_count",
+    "preview_count",
+    "total_count",
+    "browser_event_total_count",
+    "server_event_total_count",
+];
+
 /// (pixel, event, date) → the five counts, as records carry them.
 type Counts = BTreeMap<(String, String, String), Vec<u64>>;
 
@@ -42,16 +51,7 @@ fn truth(env: &Env, account: &str, start: NaiveDate, end: NaiveDate) -> Counts {
                 .or(row["custom_event_type"].as_str())
                 .unwrap()
                 .to_string();
-            let counts = [
-                "attributed_count",
-                "preview_count",
-                "total_count",
-                "browser_event_total_count",
-                "server_event_total_count",
-            ]
-            .iter()
-            .map(|k| row[k].as_u64().unwrap())
-            .collect();
+            let counts = COUNTS.iter().map(|k| row[k].as_u64().unwrap()).collect();
             let key = (
                 p.id.clone(),
                 event,
@@ -76,16 +76,10 @@ fn records(run: &Run, account: &str) -> Counts {
         let custom = r["custom_event_type"].as_str();
         assert_eq!(standard.or(custom), Some(event.as_str()), "{r}");
         assert!(standard.is_none() || custom.is_none(), "{r}");
-        let counts = [
-            "attributed_count",
-            "preview_count",
-            "total_count",
-            "browser_event_total_count",
-            "server_event_total_count",
-        ]
-        .iter()
-        .map(|k| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}")))
-        .collect();
+        let counts = COUNTS
+            .iter()
+            .map(|k| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}")))
+            .collect();
         let key = (
             r["pixel_id"].as_str().unwrap().to_string(),
             event,

@@ -24,21 +24,6 @@ const BREAKDOWNS: &[&str] = &[
     "contextual_tag",
     "ad_type",
 ];
-/// Breakdowns only AUDIENCE reports have.
-const AUDIENCE_ONLY: &[&str] = &[
-    "age",
-    "gender",
-    "platform",
-    "province_id",
-    "language",
-    "placement",
-    "ac",
-    "interest_category",
-    "device_brand_id",
-    "dma_id",
-    "contextual_tag",
-    "ad_type",
-];
 /// Columns TikTok's rows carry besides the requested dimensions.
 const COMPANIONS: &[&str] = &["interest_category_v2"];
 const IDS: &[(&str, &str)] = &[
@@ -114,8 +99,10 @@ fn shape(stream: &Value) -> Shape {
         .filter(|k| !dims.contains(k) && *k != "advertiser_id" && !COMPANIONS.contains(&k.as_str()))
         .cloned()
         .collect();
-    let audience =
-        name.contains("audience") || dims.iter().any(|d| AUDIENCE_ONLY.contains(&d.as_str()));
+    let audience = name.contains("audience")
+        || dims
+            .iter()
+            .any(|d| BREAKDOWNS.contains(&d.as_str()) && d != "country_code");
     let lifetime = name.ends_with("_lifetime") && !audience;
     Shape {
         report_type: if audience { "AUDIENCE" } else { "BASIC" },

@@ -206,17 +206,7 @@ mod tests {
     }
 
     fn lines_of(page: StatsPage) -> Vec<Value> {
-        page.lines
-            .into_chunks()
-            .into_iter()
-            .flat_map(|(_, b)| {
-                String::from_utf8(b)
-                    .unwrap()
-                    .lines()
-                    .map(|l| serde_json::from_str::<Value>(l).unwrap()["record"]["data"].clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        page.lines.data()
     }
 
     #[test]

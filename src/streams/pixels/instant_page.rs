@@ -146,27 +146,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rows(lines: Lines) -> Vec<Value> {
-        lines
-            .into_chunks()
-            .into_iter()
-            .flat_map(|(_, b)| {
-                String::from_utf8(b)
-                    .unwrap()
-                    .lines()
-                    .map(|l| serde_json::from_str::<Value>(l).unwrap()["record"]["data"].clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
     #[test]
     fn the_nesting_is_flattened_once_per_row() {
         let data = json!({"list": [{"business_type": "TIKTOK_INSTANT_PAGE", "instant_page_events":
             {"objective_types": [{"objective_type": "CONVERSIONS", "optimization_goals": [
                 {"optimization_goal": "CONVERT", "optimization_events": ["BUTTON", "FORM"]}]}]}}]});
         let mut seen = HashSet::new();
-        let first = rows(records("s", "5", Some(&data), &mut seen).unwrap());
+        let first = records("s", "5", Some(&data), &mut seen).unwrap().data();
         assert_eq!(first.len(), 2);
         assert_eq!(
             first[1],
@@ -174,8 +160,14 @@ mod tests {
                 "optimization_goal": "CONVERT", "optimization_event": "FORM"})
         );
         // The same rows in a later answer are not written twice.
-        assert!(rows(records("s", "5", Some(&data), &mut seen).unwrap()).is_empty());
-        assert!(rows(records("s", "5", Some(&json!({"list": []})), &mut seen).unwrap()).is_empty());
+        assert!(records("s", "5", Some(&data), &mut seen)
+            .unwrap()
+            .data()
+            .is_empty());
+        assert!(records("s", "5", Some(&json!({"list": []})), &mut seen)
+            .unwrap()
+            .data()
+            .is_empty());
         assert!(records("s", "5", Some(&json!({"list": {}})), &mut seen).is_err());
     }
 

@@ -10,10 +10,9 @@ mod instant_page;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::list::{decode_page, ItemShape};
-use super::paging::{self, PageSummary};
+use super::list::list_facts;
 use crate::error::Error;
 use crate::read::{Job, Partitioning, PlanInput, Reader, SlicePlan};
 use crate::state::Cursor;
@@ -116,37 +115,25 @@ const PIXEL_PAGE_SIZE: u64 = 20;
 async fn account_pixels(job: &Job<'_>, account: &str) -> Result<Arc<Vec<Pixel>>, Error> {
     let cell = job.run.memo::<Arc<Vec<Pixel>>>("pixels", account);
     cell.get_or_try_init(|| async {
-        let shape = ItemShape::plain("pixel_id", &json!({}), account);
-        let found = std::sync::Mutex::new(Vec::new());
         let query: Query = vec![("advertiser_id", account.to_string())];
-        paging::walk(PIXEL_LIST, PIXEL_PAGE_SIZE, |page_no| {
-            let (query, shape, found) = (&query, &shape, &found);
-            async move {
-                let mut q = query.clone();
-                q.push(("page", page_no.to_string()));
-                q.push(("page_size", PIXEL_PAGE_SIZE.to_string()));
-                let fetched = job
-                    .get(PIXEL_LIST, &q, |body, _| {
-                        decode_page(body, PIXEL_LIST, "pixels", shape, job.name(), |facts| {
-                            if let Some(id) = &facts.id {
-                                found.lock().unwrap_or_else(|e| e.into_inner()).push(Pixel {
-                                    id: id.clone(),
-                                    created: facts.created.map(|t| t.date_naive()),
-                                });
-                            }
-                            false
-                        })
-                    })
-                    .await?;
-                Ok(PageSummary {
-                    info: fetched.value.info,
-                    items: fetched.value.items,
-                    first_key: fetched.value.first_key.clone(),
-                })
-            }
-        })
+        let facts = list_facts(
+            job,
+            PIXEL_LIST,
+            "pixels",
+            "pixel_id",
+            PIXEL_PAGE_SIZE,
+            &query,
+        )
         .await?;
-        let mut pixels = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut pixels: Vec<Pixel> = facts
+            .into_iter()
+            .filter_map(|f| {
+                Some(Pixel {
+                    id: f.id?,
+                    created: f.created.map(|t| t.date_naive()),
+                })
+            })
+            .collect();
         pixels.sort_by(|a, b| a.id.cmp(&b.id));
         pixels.dedup_by(|a, b| a.id == b.id);
         Ok::<_, Error>(Arc::new(pixels))

@@ -122,8 +122,17 @@ async fn main() {
             _ => {}
         }
     }
+    // The column fits the longest stream name.
+    let width = streams
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or("").len())
+        .max()
+        .unwrap_or(0)
+        .max("stream".len());
     println!(
-        "\n{:<48} {:>9}  {:<10} final state",
+        "\n{:<width$} {:>9}  {:<10} final state",
         "stream", "records", "status"
     );
     for s in streams.as_array().expect("streams") {
@@ -133,7 +142,7 @@ async fn main() {
             .map(summarize_state)
             .unwrap_or_else(|| "-".into());
         println!(
-            "{name:<48} {:>9}  {:<10} {state}",
+            "{name:<width$} {:>9}  {:<10} {state}",
             records.get(name).copied().unwrap_or(0),
             statuses.get(name).map(String::as_str).unwrap_or("-")
         );

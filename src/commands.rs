@@ -127,31 +127,15 @@ pub async fn discover(config_path: &Path, out: &Output) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(out, &e).await,
     };
+    if let Some(note) = streams::sandbox_note(&config) {
+        out.log(LogLevel::Info, &note).await;
+    }
     let entries = streams::all(&config)
         .iter()
         .map(Stream::catalog_entry)
         .collect();
-    say_what_the_sandbox_lacks(&config, out).await;
     out.emit(Message::catalog(entries)).await;
     0
-}
-
-/// In the sandbox, one LOG line naming the streams left out because TikTok's sandbox does not
-/// have their endpoints (Business Center, GMV Max) and that report tasks are not used.
-async fn say_what_the_sandbox_lacks(config: &Config, out: &Output) {
-    if config.environment != Environment::Sandbox {
-        return;
-    }
-    let missing = streams::production_only();
-    out.log(
-        LogLevel::Info,
-        &format!(
-            "TikTok's sandbox has no Business Center, GMV Max or asynchronous report task endpoints: streams {} \
-             are left out, and reports are read by pages only.",
-            missing.join(", ")
-        ),
-    )
-    .await;
 }
 
 pub async fn read(
@@ -167,10 +151,21 @@ pub async fn read(
         Ok(c) => Arc::new(c),
         Err(e) => return fail(out, &e).await,
     };
-    let catalog = match read_json(catalog_path, "catalog")
-        .and_then(|c| parse_catalog(&c, &streams::all(&config)))
-    {
-        Ok(c) => {
+    // The sandbox lacks some streams: a catalog naming them reads the others, with a LOG line.
+    let catalog = match read_json(catalog_path, "catalog").and_then(|c| {
+        let (c, dropped) = streams::drop_production_only(c, &config);
+        parse_catalog(&c, &streams::all(&config)).map(|parsed| (parsed, dropped))
+    }) {
+        Ok((c, dropped)) => {
+            if !dropped.is_empty() {
+                if let Some(note) = streams::sandbox_note(&config) {
+                    out.log(
+                        LogLevel::Warn,
+                        &format!("{note} Not read: {}.", dropped.join(", ")),
+                    )
+                    .await;
+                }
+            }
             for notice in &c.notices {
                 out.log(notice.level, &notice.message).await;
             }
@@ -212,7 +207,6 @@ pub async fn read(
         Ok(s) => s,
         Err(e) => return fail(out, &e).await,
     };
-    say_what_the_sandbox_lacks(&config, out).await;
     // Business Centers are listed once, like the accounts, when a stream needs them; a failure
     // fails those streams only.
     let business_centers = if catalog.iter().any(|c| c.stream.needs_business_centers()) {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 pub use crate::secrets::{redact, register_secret, Secret};
 use crate::streams::decl::{Granularity, Level, ReportType};
+use crate::streams::metric_groups::MetricGroup;
 
 pub const PRODUCTION_URL: &str = "https://business-api.tiktok.com";
 pub const SANDBOX_URL: &str = "https://sandbox-ads.tiktok.com";
@@ -70,6 +71,8 @@ pub struct Config {
     pub max_retry_secs: u64,
     pub backoff_base_ms: u64,
     pub custom_reports: Vec<CustomReport>,
+    /// Conversion metric groups added to the built-in ad, ad group and campaign reports.
+    pub metric_groups: Vec<MetricGroup>,
 }
 
 /// A configuration problem the user must fix; the message says which field and how.
@@ -342,6 +345,7 @@ impl Config {
         let max_retry_secs = opt_u64(raw, "max_retry_seconds", 0, 86_400, 900)?;
         let backoff_base_ms = opt_u64(raw, "backoff_base_ms", 1, 600_000, 1000)?;
         let custom_reports = parse_custom_reports(raw)?;
+        let metric_groups = parse_metric_groups(raw)?;
         Ok(Config {
             raw: Raw(raw.clone()),
             app_id,
@@ -366,6 +370,7 @@ impl Config {
             max_retry_secs,
             backoff_base_ms,
             custom_reports,
+            metric_groups,
         })
     }
 
@@ -378,6 +383,39 @@ impl Config {
         }
         raw
     }
+}
+
+/// `metric_groups`: a list (or comma-separated text) of web, shop, app; each at most once.
+fn parse_metric_groups(raw: &Value) -> Result<Vec<MetricGroup>, ConfigError> {
+    let names: Vec<String> = match raw.get("metric_groups") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(|s| s.trim().to_string()).ok_or_else(|| {
+                    ConfigError("'metric_groups' must be a list of web, shop and app.".into())
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return err("'metric_groups' must be a list of web, shop and app."),
+    };
+    let mut groups = Vec::new();
+    for name in names {
+        let group = MetricGroup::parse(&name).ok_or_else(|| {
+            ConfigError(format!(
+                "'metric_groups' may hold web, shop and app; got '{name}'."
+            ))
+        })?;
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    Ok(groups)
 }
 
 fn parse_custom_reports(raw: &Value) -> Result<Vec<CustomReport>, ConfigError> {
@@ -700,6 +738,30 @@ mod tests {
         assert!(out.get("auth_code").is_none());
         assert_eq!(out["access_token"], "new-token-1");
         assert_eq!(out["app_id"], "123");
+    }
+
+    #[test]
+    fn metric_groups_parse() {
+        assert!(Config::parse(&base()).unwrap().metric_groups.is_empty());
+        let mut raw = base();
+        raw["metric_groups"] = json!(["web", "APP", "web"]);
+        assert_eq!(
+            Config::parse(&raw).unwrap().metric_groups,
+            [MetricGroup::Web, MetricGroup::App]
+        );
+        raw["metric_groups"] = json!("shop, web");
+        assert_eq!(
+            Config::parse(&raw).unwrap().metric_groups,
+            [MetricGroup::Shop, MetricGroup::Web]
+        );
+        raw["metric_groups"] = json!(["web", "email"]);
+        let e = Config::parse(&raw).unwrap_err().0;
+        assert!(e.contains("'metric_groups'") && e.contains("email"), "{e}");
+        raw["metric_groups"] = json!(5);
+        assert!(Config::parse(&raw)
+            .unwrap_err()
+            .0
+            .contains("'metric_groups'"));
     }
 
     #[test]

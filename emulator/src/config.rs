@@ -130,6 +130,10 @@ pub struct EmulatorConfig {
     /// Passed to the report engine: AUDIENCE breakdown rows of an hour appear only after the
     /// dimension's latency (16 h for most, 30 min for country_code and placement). Off by default.
     pub audience_latency: bool,
+    /// The report filter `buying_type` refuses RESERVATION_TOP_VIEW together with other buying
+    /// types (40002), as the entity endpoints' `filtering.buying_types` does. Off by default:
+    /// which of the two TikTok's reports do is UNCERTAIN in the reference (see "Buying types").
+    pub report_top_view_alone: bool,
     /// Smart+, GMV Max, Business Center and asynchronous report tasks.
     pub extended: ExtendedConfig,
 }
@@ -230,6 +234,7 @@ impl Default for EmulatorConfig {
             report_ads_cap: 20_000,
             foreign_pixels: ForeignPixels::Omit,
             audience_latency: false,
+            report_top_view_alone: false,
             extended: ExtendedConfig::default(),
         }
     }

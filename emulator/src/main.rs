@@ -104,6 +104,9 @@ struct Args {
     /// AUDIENCE breakdown data arrives after the dimension's latency (16 h for most dimensions).
     #[arg(long)]
     audience_latency: bool,
+    /// The report filter buying_type refuses RESERVATION_TOP_VIEW with other buying types (40002).
+    #[arg(long)]
+    report_top_view_alone: bool,
     /// What pixel/event/stats/ does with a pixel of another advertiser: omit it, or answer 40001.
     #[arg(long, default_value = "omit", value_parser = ["omit", "error"])]
     foreign_pixels: String,
@@ -279,6 +282,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         rejected_metrics: args.rejected_metrics.clone(),
         report_ads_cap: args.report_ads_cap,
         audience_latency: args.audience_latency,
+        report_top_view_alone: args.report_top_view_alone,
         foreign_pixels: ForeignPixels::parse(&args.foreign_pixels).ok_or_else(|| {
             format!(
                 "--foreign-pixels: '{}' is not omit or error",

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::assets;
 use crate::auth::{self, no_permission, Token};
+use crate::buying;
 use crate::control;
 use crate::entities;
 use crate::extended_api;
@@ -576,6 +577,9 @@ fn handle(
                 limit_advertiser(first)?;
             }
             reject_metrics(params, &shared.rejected_metrics)?;
+            if shared.report_top_view_alone {
+                buying::refuse_combined_top_view_in_report(params)?;
+            }
             report::integrated_get(&world, params, now, &shared.report)
         }
         Ep::Extended(e) => {

@@ -30,6 +30,8 @@ pub struct Shared {
     pub qpm: u32,
     pub advertiser_qps: u32,
     pub rejected_metrics: Vec<String>,
+    /// `EmulatorConfig::report_top_view_alone`.
+    pub report_top_view_alone: bool,
     pub latency: Latency,
     pub report: ReportSettings,
     pub pixels: PixelSettings,
@@ -65,6 +67,7 @@ impl Shared {
             qpm: cfg.qpm,
             advertiser_qps: cfg.advertiser_qps,
             rejected_metrics: cfg.rejected_metrics.clone(),
+            report_top_view_alone: cfg.report_top_view_alone,
             latency: cfg.latency.clone(),
             report: ReportSettings {
                 seed: cfg.seed,

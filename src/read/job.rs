@@ -2,6 +2,7 @@
 //! writer) and its own place (stream, account, window, cursor). Requests go through the client
 //! with an observer that reports retries and rate-limit waits for the slice's stream.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -25,6 +26,9 @@ use crate::tiktok::{ApiError, Client};
 /// An account's ad IDs, listed by the first report that needs them.
 pub type AdIds = Arc<OnceCell<Arc<Vec<String>>>>;
 
+/// A value shared by a run's slices, of a type its kind fixes.
+type Memo = Arc<dyn Any + Send + Sync>;
+
 /// The context shared by every slice of a run.
 pub struct Run {
     pub config: Arc<Config>,
@@ -44,6 +48,12 @@ pub struct Run {
     estimates: Mutex<HashMap<Arc<str>, u64>>,
     /// Streams shown as waiting for the rate limit.
     rate_limited: Mutex<HashSet<Arc<str>>>,
+    /// Ways of asking TikTok changed for the rest of the run because TikTok refused the usual
+    /// one (e.g. reports asking for TopView rows separately).
+    switches: Mutex<HashSet<&'static str>>,
+    /// Lists read once per run per account and shared by the slices that need them (an
+    /// account's pixels), by kind and account.
+    memos: Mutex<HashMap<(&'static str, String), Memo>>,
 }
 
 impl Run {
@@ -66,7 +76,41 @@ impl Run {
             ad_ids: Mutex::default(),
             estimates: Mutex::default(),
             rate_limited: Mutex::default(),
+            switches: Mutex::default(),
+            memos: Mutex::default(),
         }
+    }
+
+    /// The run's cell for a value of `kind` for `account`, filled by the first slice that needs
+    /// it. A kind always holds the same type; were it asked with another, the caller gets a
+    /// cell of its own rather than a wrong value.
+    pub fn memo<T: Send + Sync + 'static>(
+        &self,
+        kind: &'static str,
+        account: &str,
+    ) -> Arc<OnceCell<T>> {
+        let mut memos = self.memos.lock().unwrap_or_else(|e| e.into_inner());
+        let cell = memos
+            .entry((kind, account.to_string()))
+            .or_insert_with(|| Arc::new(OnceCell::<T>::new()));
+        Arc::clone(cell)
+            .downcast::<OnceCell<T>>()
+            .unwrap_or_else(|_| Arc::new(OnceCell::new()))
+    }
+
+    /// Turns a switch on for the rest of the run; true the first time.
+    pub fn switch_on(&self, switch: &'static str) -> bool {
+        self.switches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(switch)
+    }
+
+    pub fn switched(&self, switch: &'static str) -> bool {
+        self.switches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(switch)
     }
 
     /// Metrics of `stream` TikTok did not refuse so far in this run.

@@ -40,8 +40,31 @@ pub struct ListDecl {
     pub deleted_filter: Option<(&'static str, &'static str)>,
     /// A field copied from a nested one, e.g. spark ads' key from `item_info.item_id`.
     pub derived_key: Option<(&'static str, &'static str)>,
+    /// The reads of the list per account: one for most lists, one per buying type for the
+    /// entity lists. Items are deduplicated by primary key across passes.
+    pub passes: &'static [Pass],
     pub schema: &'static str,
 }
+
+/// One read of a list for an account, as data: what it adds to the request's `filtering`, what
+/// it adds to each record, and a smaller page size TikTok may impose for it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Pass {
+    /// A `filtering` key and its list of values, e.g. `buying_types: ["RESERVATION_TOP_VIEW"]`.
+    pub filter: Option<(&'static str, &'static [&'static str])>,
+    /// A field written into every record of the pass (unless the item has it), e.g.
+    /// `buying_type: "AUCTION"`: TikTok's items do not say which filter found them.
+    pub tag: Option<(&'static str, &'static str)>,
+    /// Used instead of the list's page size when smaller (ad groups with TopView: 100).
+    pub page_size: Option<u32>,
+}
+
+/// A list read once per account, as it is.
+pub const ONE_PASS: &[Pass] = &[Pass {
+    filter: None,
+    tag: None,
+    page_size: None,
+}];
 
 impl ListDecl {
     pub fn schema(&self) -> Value {
@@ -52,10 +75,20 @@ impl ListDecl {
         self.incremental.then_some("modify_time")
     }
 
-    /// The request for one account, built from scratch so no parameter leaks between accounts.
-    fn query(&self, job: &Job<'_>, account: &str, since: Option<DateTime<Utc>>) -> Query {
+    /// The request of one pass for one account, built from scratch so no parameter leaks between
+    /// accounts or passes.
+    fn query(
+        &self,
+        job: &Job<'_>,
+        account: &str,
+        since: Option<DateTime<Utc>>,
+        pass: &Pass,
+    ) -> Query {
         let mut query: Query = vec![("advertiser_id", account.to_string())];
         let mut filtering = Map::new();
+        if let Some((key, values)) = pass.filter {
+            filtering.insert(key.into(), json!(values));
+        }
         if job.config().include_deleted {
             if let Some((key, value)) = self.deleted_filter {
                 filtering.insert(key.into(), json!(value));
@@ -132,87 +165,19 @@ impl Reader for ListDecl {
                 }
                 _ => None,
             };
-            let query = self.query(job, &account.id, previous.as_ref().map(|(at, _)| *at));
-            let shape = ItemShape::new(self, &self.schema(), &account.id);
             let newest = Mutex::new(Newest::default());
-            let page_size = u64::from(self.page_size);
-            paging::walk(self.path, page_size, |page_no| {
-                let (query, shape, newest, previous) = (&query, &shape, &newest, &previous);
-                async move {
-                    let mut q = query.clone();
-                    q.push(("page", page_no.to_string()));
-                    q.push(("page_size", page_size.to_string()));
-                    let fetched = job
-                        .get(self.path, &q, |body, _| {
-                            decode_page(
-                                body,
-                                self.path,
-                                self.records_key,
-                                shape,
-                                job.name(),
-                                |item| {
-                                    let mut n = newest.lock().unwrap_or_else(|e| e.into_inner());
-                                    if let (true, Some(at), Some(id)) =
-                                        (self.incremental, item.changed, &item.id)
-                                    {
-                                        n.see(at, id, job.run.now);
-                                    }
-                                    match (previous, item.changed, &item.id) {
-                                        (Some((at, seen)), Some(t), Some(id)) => {
-                                            t > *at || (t == *at && !seen.contains(id))
-                                        }
-                                        _ => true,
-                                    }
-                                },
-                            )
-                        })
-                        .await?;
-                    let (page, held) = fetched.into_parts();
-                    if page.not_objects > 0 {
-                        return Err(Error::Api(ApiError::bad_answer(
-                            self.path,
-                            format!(
-                                "{} item(s) of data.{} are not objects",
-                                page.not_objects, self.records_key
-                            ),
-                        )));
-                    }
-                    if page.without_key > 0 && page.without_key == page.items {
-                        // Not one item with its key: not a page of this stream's items.
-                        return Err(Error::Api(ApiError::bad_answer(
-                            self.path,
-                            format!(
-                                "none of the {} item(s) of data.{} on page {page_no} has {}",
-                                page.items, self.records_key, self.primary_key
-                            ),
-                        )));
-                    }
-                    if page.without_key > 0 {
-                        job.warn_once(
-                            &format!("nokey:{}", job.name()),
-                            &format!(
-                                "Stream {}: TikTok sent {} item(s) without {}; they were left out.",
-                                job.name(),
-                                page.without_key,
-                                self.primary_key
-                            ),
-                        )
-                        .await;
-                    }
-                    if page_no == 1 {
-                        job.estimate(page.info.and_then(|i| i.total_number).unwrap_or(page.items))
-                            .await;
-                    }
-                    let summary = PageSummary {
-                        info: page.info,
-                        items: page.items,
-                        first_key: page.first_key.clone(),
-                    };
-                    job.records(page.lines).await;
-                    drop(held);
-                    Ok(summary)
-                }
-            })
+            // Only lists read in several passes can meet an item twice.
+            let seen = (self.passes.len() > 1).then(|| Mutex::new(SeenKeys::default()));
+            let read = SliceRead {
+                job,
+                account: &account.id,
+                previous: &previous,
+                newest: &newest,
+                seen: seen.as_ref(),
+            };
+            futures_util::future::try_join_all(
+                self.passes.iter().map(|pass| self.read_pass(&read, pass)),
+            )
             .await?;
             if !self.incremental {
                 return Ok(None);
@@ -286,6 +251,221 @@ pub(crate) fn is_new(
     }
 }
 
+/// What the passes of one slice share.
+struct SliceRead<'r, 'a> {
+    job: &'r Job<'a>,
+    account: &'r str,
+    /// The partition's cursor: its instant and the IDs read at it.
+    previous: &'r Option<(DateTime<Utc>, HashSet<String>)>,
+    newest: &'r Mutex<Newest>,
+    seen: Option<&'r Mutex<SeenKeys>>,
+}
+
+impl ListDecl {
+    /// Every page of one pass, records written as each page is parsed.
+    async fn read_pass(&self, read: &SliceRead<'_, '_>, pass: &Pass) -> Result<(), Error> {
+        let job = read.job;
+        let previous = read.previous;
+        let query = self.query(
+            job,
+            read.account,
+            previous.as_ref().map(|(at, _)| *at),
+            pass,
+        );
+        let shape = ItemShape::new(self, &self.schema(), read.account);
+        let shape = match pass.tag {
+            Some((field, value)) => shape.tagged(field, value),
+            None => shape,
+        };
+        let page_size = u64::from(
+            pass.page_size
+                .map_or(self.page_size, |p| p.min(self.page_size)),
+        );
+        paging::walk(self.path, page_size, |page_no| {
+            let (query, shape) = (&query, &shape);
+            async move {
+                let mut q = query.clone();
+                q.push(("page", page_no.to_string()));
+                q.push(("page_size", page_size.to_string()));
+                let fetched = job
+                    .get(self.path, &q, |body, _| {
+                        let mut first_seen = Vec::new();
+                        let page = decode_page(
+                            body,
+                            self.path,
+                            self.records_key,
+                            shape,
+                            job.name(),
+                            |item| self.keep(read, item, &mut first_seen),
+                        );
+                        // A body that fails half-way is fetched again: its items were not written.
+                        if let (Err(_), Some(seen)) = (&page, read.seen) {
+                            seen.lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .forget(&first_seen);
+                        }
+                        page
+                    })
+                    .await?;
+                let (page, held) = fetched.into_parts();
+                if page.not_objects > 0 {
+                    return Err(Error::Api(ApiError::bad_answer(
+                        self.path,
+                        format!(
+                            "{} item(s) of data.{} are not objects",
+                            page.not_objects, self.records_key
+                        ),
+                    )));
+                }
+                if page.without_key > 0 && page.without_key == page.items {
+                    // Not one item with its key: not a page of this stream's items.
+                    return Err(Error::Api(ApiError::bad_answer(
+                        self.path,
+                        format!(
+                            "none of the {} item(s) of data.{} on page {page_no} has {}",
+                            page.items, self.records_key, self.primary_key
+                        ),
+                    )));
+                }
+                if page.without_key > 0 {
+                    job.warn_once(
+                        &format!("nokey:{}", job.name()),
+                        &format!(
+                            "Stream {}: TikTok sent {} item(s) without {}; they were left out.",
+                            job.name(),
+                            page.without_key,
+                            self.primary_key
+                        ),
+                    )
+                    .await;
+                }
+                if page_no == 1 {
+                    job.estimate(page.info.and_then(|i| i.total_number).unwrap_or(page.items))
+                        .await;
+                }
+                let summary = PageSummary {
+                    info: page.info,
+                    items: page.items,
+                    first_key: page.first_key.clone(),
+                };
+                job.records(page.lines).await;
+                drop(held);
+                Ok(summary)
+            }
+        })
+        .await
+    }
+
+    /// Whether an item becomes a record: changed since the cursor (incremental lists), and not
+    /// already written by another pass (its key then goes to `first_seen`). Every item counts
+    /// towards the newest change.
+    fn keep(
+        &self,
+        read: &SliceRead<'_, '_>,
+        item: &ItemFacts,
+        first_seen: &mut Vec<String>,
+    ) -> bool {
+        if let (true, Some(at), Some(id)) = (self.incremental, item.changed, &item.id) {
+            read.newest
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .see(at, id, read.job.run.now);
+        }
+        let changed = match (read.previous, item.changed, &item.id) {
+            (Some((at, seen)), Some(t), Some(id)) => t > *at || (t == *at && !seen.contains(id)),
+            _ => true,
+        };
+        match (changed, read.seen, &item.id) {
+            (true, Some(seen), Some(id)) => {
+                let first = seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .first_time(id);
+                if first {
+                    first_seen.push(id.clone());
+                }
+                first
+            }
+            _ => changed,
+        }
+    }
+}
+
+/// Primary keys written in one slice. TikTok's IDs are decimal numbers that fit a u64 (8 bytes
+/// each instead of a string); anything else is kept as text.
+#[derive(Default)]
+struct SeenKeys {
+    numbers: HashSet<u64>,
+    texts: HashSet<String>,
+}
+
+impl SeenKeys {
+    fn first_time(&mut self, id: &str) -> bool {
+        match Self::number(id) {
+            Some(n) => self.numbers.insert(n),
+            None => self.texts.insert(id.to_string()),
+        }
+    }
+
+    fn forget(&mut self, ids: &[String]) {
+        for id in ids {
+            match Self::number(id) {
+                Some(n) => self.numbers.remove(&n),
+                None => self.texts.remove(id),
+            };
+        }
+    }
+
+    /// The ID as a number when its text is exactly that number's digits.
+    fn number(id: &str) -> Option<u64> {
+        id.parse::<u64>().ok().filter(|n| n.to_string() == id)
+    }
+}
+
+/// What other streams need of a list, without writing records: every item's facts (its key
+/// and times) over all pages of one request, e.g. an account's ad IDs or its pixels.
+pub async fn list_facts(
+    job: &Job<'_>,
+    path: &str,
+    records_key: &str,
+    primary_key: &'static str,
+    page_size: u64,
+    query: &Query,
+) -> Result<Vec<ItemFacts>, Error> {
+    let shape = ItemShape::plain(primary_key, &json!({}), "");
+    let found = Mutex::new(Vec::new());
+    paging::walk(path, page_size, |page_no| {
+        let (shape, found) = (&shape, &found);
+        async move {
+            let mut q = query.clone();
+            q.push(("page", page_no.to_string()));
+            q.push(("page_size", page_size.to_string()));
+            let fetched = job
+                .get(path, &q, |body, _| {
+                    let mut facts = Vec::new();
+                    let page = decode_page(body, path, records_key, shape, job.name(), |f| {
+                        facts.push(f.clone());
+                        false
+                    })?;
+                    Ok((page, facts))
+                })
+                .await?;
+            let (page, facts) = fetched.value;
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(facts);
+            Ok(PageSummary {
+                info: page.info,
+                items: page.items,
+                first_key: page.first_key,
+            })
+        }
+    })
+    .await?;
+    Ok(found.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
 fn sorted(ids: impl Iterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = ids.collect::<HashSet<_>>().into_iter().collect();
     v.sort();
@@ -355,6 +535,8 @@ pub struct ItemFacts {
     pub id: Option<String>,
     /// `modify_time`, else `create_time` (Smart+ ads can lack `modify_time`).
     pub changed: Option<DateTime<Utc>>,
+    /// `create_time`.
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// A decoded page of a list.
@@ -600,6 +782,7 @@ impl<'de> Visitor<'de> for ItemVisitor<'_> {
             }
         }
         facts.changed = modified.or(created);
+        facts.created = created;
         Ok(facts)
     }
 }
@@ -639,6 +822,7 @@ mod tests {
             server_modified_after: false,
             deleted_filter: None,
             derived_key: derived,
+            passes: ONE_PASS,
             schema: "{}",
         }
     }
@@ -714,6 +898,39 @@ mod tests {
         let r = records(page);
         assert_eq!(r[0]["spark_ads_post_id"], "7012");
         assert_eq!(r[0]["advertiser_id"], "5");
+    }
+
+    #[test]
+    fn a_pass_tags_its_records_unless_the_item_says_otherwise() {
+        let d = decl(None, "campaign_id");
+        let shape = shape(&d).tagged("buying_type", "RESERVATION_TOP_VIEW");
+        let body = br#"{"code":0,"message":"OK","data":{"list":[{"campaign_id":"1"},
+            {"campaign_id":"2","buying_type":"AUCTION"}]}}"#;
+        let page = decode_page(body, "x/get/", "list", &shape, "campaigns", |_| true).unwrap();
+        assert_eq!(
+            records(page),
+            vec![
+                json!({"campaign_id": "1", "advertiser_id": "77", "buying_type": "RESERVATION_TOP_VIEW"}),
+                json!({"campaign_id": "2", "buying_type": "AUCTION", "advertiser_id": "77"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_seen_in_a_slice_are_remembered_and_forgotten_exactly() {
+        let mut seen = SeenKeys::default();
+        assert!(seen.first_time("1765000000000000001"));
+        assert!(!seen.first_time("1765000000000000001"));
+        // Text that is not exactly a number's digits stays text: "007" is not "7".
+        assert!(seen.first_time("7"));
+        assert!(seen.first_time("007"));
+        assert!(!seen.first_time("007"));
+        assert!(seen.first_time("ad-site-i18n-sg/abc"));
+        seen.forget(&["1765000000000000001".into(), "007".into()]);
+        assert!(seen.first_time("1765000000000000001"));
+        assert!(seen.first_time("007"));
+        assert!(!seen.first_time("7"));
+        assert!(!seen.first_time("ad-site-i18n-sg/abc"));
     }
 
     #[test]

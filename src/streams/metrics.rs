@@ -9,12 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use super::decl::{Granularity, Level, MetricKind, ReportType};
+use super::dimensions::{self, Dimension};
 
-/// Breakdown dimensions of AUDIENCE reports that we support.
-pub const AUDIENCE_DIMENSIONS: &[&str] =
-    &["age", "gender", "country_code", "platform", "province_id"];
-/// Breakdown dimensions of BASIC reports.
-pub const BASIC_DIMENSIONS: &[&str] = &["country_code"];
 /// Dimensions implied by `data_level` and granularity, never breakdowns.
 const IMPLIED_DIMENSIONS: &[&str] = &[
     "advertiser_id",
@@ -345,6 +341,56 @@ const ATTRIBUTION_SPLITS: &[&str] = &[
     "evta_payments_completed",
 ];
 
+/// A family of event metrics: events whose metrics are named by one pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// In-app events with a value: `x, cost_per_x, x_rate, total_x, cost_per_total_x,
+    /// value_per_total_x, total_x_value`.
+    AppValued,
+    /// In-app events: `x, cost_per_x, x_rate, total_x, cost_per_total_x`.
+    App,
+    /// Website and shop events: `x, cost_per_x, x_rate, value_per_x, total_x_value`.
+    Page,
+    /// Attribution splits: `x, cost_per_x`.
+    Split,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [Family::AppValued, Family::App, Family::Page, Family::Split];
+
+    pub fn events(self) -> &'static [&'static str] {
+        match self {
+            Family::AppValued => APP_EVENTS_WITH_VALUE,
+            Family::App => APP_EVENTS,
+            Family::Page => PAGE_EVENTS,
+            Family::Split => ATTRIBUTION_SPLITS,
+        }
+    }
+
+    /// The metrics of one event of the family, with their kinds.
+    pub fn metrics(self, x: &str) -> Vec<(String, MetricKind)> {
+        let mut out = vec![(x.to_string(), I), (format!("cost_per_{x}"), N)];
+        match self {
+            Family::AppValued | Family::App => {
+                out.push((format!("{x}_rate"), N));
+                out.push((format!("total_{x}"), I));
+                out.push((format!("cost_per_total_{x}"), N));
+                if self == Family::AppValued {
+                    out.push((format!("value_per_total_{x}"), N));
+                    out.push((format!("total_{x}_value"), N));
+                }
+            }
+            Family::Page => {
+                out.push((format!("{x}_rate"), N));
+                out.push((format!("value_per_{x}"), N));
+                out.push((format!("total_{x}_value"), N));
+            }
+            Family::Split => {}
+        }
+        out
+    }
+}
+
 fn catalog() -> &'static HashMap<String, Metric> {
     static CATALOG: OnceLock<HashMap<String, Metric>> = OnceLock::new();
     CATALOG.get_or_init(|| {
@@ -356,28 +402,12 @@ fn catalog() -> &'static HashMap<String, Metric> {
         for &(name, kind, scope) in LISTED {
             add(name.to_string(), kind, scope);
         }
-        let basic = Scope::Basic;
-        for x in APP_EVENTS_WITH_VALUE.iter().chain(APP_EVENTS) {
-            add(x.to_string(), I, basic);
-            add(format!("cost_per_{x}"), N, basic);
-            add(format!("{x}_rate"), N, basic);
-            add(format!("total_{x}"), I, basic);
-            add(format!("cost_per_total_{x}"), N, basic);
-        }
-        for x in APP_EVENTS_WITH_VALUE {
-            add(format!("value_per_total_{x}"), N, basic);
-            add(format!("total_{x}_value"), N, basic);
-        }
-        for x in PAGE_EVENTS {
-            add(x.to_string(), I, basic);
-            add(format!("cost_per_{x}"), N, basic);
-            add(format!("{x}_rate"), N, basic);
-            add(format!("value_per_{x}"), N, basic);
-            add(format!("total_{x}_value"), N, basic);
-        }
-        for x in ATTRIBUTION_SPLITS {
-            add(x.to_string(), I, basic);
-            add(format!("cost_per_{x}"), N, basic);
+        for family in Family::ALL {
+            for event in family.events() {
+                for (name, kind) in family.metrics(event) {
+                    add(name, kind, Scope::Basic);
+                }
+            }
         }
         map
     })
@@ -438,6 +468,13 @@ pub fn validate_report(
     metrics: &[String],
 ) -> Result<(), Vec<String>> {
     let mut problems = check_breakdowns(report_type, granularity, breakdowns);
+    let mut known: Vec<&'static Dimension> = Vec::new();
+    for d in breakdowns.iter().filter_map(|b| dimensions::find(b)) {
+        if !known.iter().any(|k| k.name == d.name) {
+            known.push(d);
+        }
+    }
+    problems.extend(dimensions::check(report_type, level, granularity, &known));
     let has_country = breakdowns.iter().any(|b| b == "country_code");
     let has_breakdown = !breakdowns.is_empty();
     if metrics.is_empty() {
@@ -453,11 +490,11 @@ pub fn validate_report(
             problems.push(unknown_metric(name, level));
             continue;
         };
-        if report_type == ReportType::Audience && !audience_valid(name) {
-            problems.push(format!(
-                "metric '{name}' is not available in AUDIENCE reports (they offer spend, cpc, cpm, impressions, \
-                 clicks, ctr, conversion and result metrics, and names and settings)"
-            ));
+        let attribute = matches!(metric.scope, Scope::Attribute { .. });
+        if report_type == ReportType::Audience
+            && !dimensions::audience_takes(&known, name, audience_valid(name), attribute)
+        {
+            problems.push(audience_metric_problem(name, &known));
             continue;
         }
         match metric.scope {
@@ -525,24 +562,26 @@ fn check_breakdowns(
             problems.push(format!(
                 "dimension '{b}' comes from data_level and granularity; list only breakdown dimensions"
             ));
-        } else if !AUDIENCE_DIMENSIONS.contains(&b.as_str()) {
-            problems.push(format!(
-                "dimension '{b}' is not supported: BASIC reports accept {}; AUDIENCE reports accept {}",
-                BASIC_DIMENSIONS.join(", "),
-                AUDIENCE_DIMENSIONS.join(", ")
-            ));
-        } else if report_type == ReportType::Basic && !BASIC_DIMENSIONS.contains(&b.as_str()) {
-            problems.push(format!("dimension '{b}' needs report_type AUDIENCE"));
+        } else {
+            match dimensions::find(b) {
+                None => problems.push(format!(
+                    "dimension '{b}' is not supported: BASIC reports accept {}; AUDIENCE reports accept {}",
+                    dimensions::names(ReportType::Basic),
+                    dimensions::names(ReportType::Audience)
+                )),
+                Some(d) if report_type == ReportType::Basic && !d.basic => {
+                    problems.push(format!("dimension '{b}' needs report_type AUDIENCE"))
+                }
+                Some(_) => {}
+            }
         }
     }
     if report_type == ReportType::Audience
-        && !breakdowns
-            .iter()
-            .any(|b| AUDIENCE_DIMENSIONS.contains(&b.as_str()))
+        && !breakdowns.iter().any(|b| dimensions::find(b).is_some())
     {
         problems.push(format!(
             "AUDIENCE reports need at least one audience dimension: {}",
-            AUDIENCE_DIMENSIONS.join(", ")
+            dimensions::names(ReportType::Audience)
         ));
     }
     // TikTok's query_lifetime refuses breakdowns; AUDIENCE "lifetime" is read as the last 365
@@ -560,6 +599,29 @@ fn check_breakdowns(
     problems
 }
 
+/// Why an AUDIENCE report does not take a metric, naming what it does take.
+fn audience_metric_problem(name: &str, breakdowns: &[&'static Dimension]) -> String {
+    let only = breakdowns.iter().find_map(|d| match d.metrics {
+        dimensions::MetricRule::Only(list) => Some((d.name, list)),
+        _ => None,
+    });
+    match only {
+        Some((dimension, lists)) => format!(
+            "metric '{name}' is not available in AUDIENCE reports by {dimension}, which offer {} and names and settings",
+            lists.concat().join(", ")
+        ),
+        None => format!(
+            "metric '{name}' is not available in AUDIENCE reports (they offer spend, cpc, cpm, impressions, \
+             clicks, ctr, conversion and result metrics, and names and settings{})",
+            if breakdowns.iter().any(|d| d.name == "country_code") {
+                "; by country_code also video, engagement and landing-page metrics"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
 fn unknown_metric(name: &str, level: Level) -> String {
     if name == level.id_dimension() {
         return format!(
@@ -567,7 +629,7 @@ fn unknown_metric(name: &str, level: Level) -> String {
             level.data_level()
         );
     }
-    if IMPLIED_DIMENSIONS.contains(&name) || AUDIENCE_DIMENSIONS.contains(&name) {
+    if IMPLIED_DIMENSIONS.contains(&name) || dimensions::find(name).is_some() {
         return format!("'{name}' is a dimension, not a metric");
     }
     match closest_metric(name) {
@@ -1009,7 +1071,8 @@ mod tests {
             &[],
             &["spend"],
         );
-        assert_eq!(p, ["AUDIENCE reports need at least one audience dimension: age, gender, country_code, platform, province_id"]);
+        assert_eq!(p, ["AUDIENCE reports need at least one audience dimension: age, gender, country_code, platform, \
+            province_id, language, placement, ac, interest_category, device_brand_id, dma_id, contextual_tag, ad_type"]);
         let p = problems(
             ReportType::Basic,
             Level::Ad,
@@ -1028,15 +1091,94 @@ mod tests {
             ReportType::Audience,
             Level::Ad,
             Granularity::Day,
-            &["gender", "gender", "dma_id"],
+            &["gender", "gender", "colour"],
             &["spend"],
         );
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(p[0], "dimension 'gender' is listed twice");
         assert!(
-            p[1].starts_with("dimension 'dma_id' is not supported"),
+            p[1].starts_with("dimension 'colour' is not supported"),
             "{p:?}"
         );
+        // The dimensions of reference §7, with TikTok's combination rules.
+        let p = problems(
+            ReportType::Audience,
+            Level::Ad,
+            Granularity::Day,
+            &["language", "placement"],
+            &["spend"],
+        );
+        assert_eq!(
+            p,
+            ["AUDIENCE reports take one audience dimension, or age and gender together; got language, placement"]
+        );
+        for d in ["interest_category", "device_brand_id"] {
+            let p = problems(
+                ReportType::Audience,
+                Level::Ad,
+                Granularity::Day,
+                &[d],
+                &["spend"],
+            );
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert!(p[0].contains("no time series"), "{p:?}");
+            assert!(problems(
+                ReportType::Audience,
+                Level::Ad,
+                Granularity::Lifetime,
+                &[d],
+                &["spend"]
+            )
+            .is_empty());
+        }
+        let p = problems(
+            ReportType::Audience,
+            Level::AdGroup,
+            Granularity::Hour,
+            &["country_code"],
+            &["spend"],
+        );
+        assert!(p[0].contains("not available hourly in AUDIENCE"), "{p:?}");
+        let p = problems(
+            ReportType::Audience,
+            Level::Advertiser,
+            Granularity::Day,
+            &["ad_type"],
+            &["spend"],
+        );
+        assert_eq!(
+            p,
+            ["dimension 'ad_type' is not available at data_level AUCTION_ADVERTISER"]
+        );
+        // Metrics follow the dimension: ad_type has its own list; country_code adds to the set.
+        let p = problems(
+            ReportType::Audience,
+            Level::Ad,
+            Granularity::Day,
+            &["ad_type"],
+            &["spend", "engaged_view", "ad_name", "result"],
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("metric 'result' is not available in AUDIENCE reports by ad_type"),
+            "{p:?}"
+        );
+        assert!(problems(
+            ReportType::Audience,
+            Level::Ad,
+            Granularity::Day,
+            &["country_code"],
+            &["spend", "video_play_actions", "landing_page_view_rate"],
+        )
+        .is_empty());
+        let p = problems(
+            ReportType::Audience,
+            Level::Ad,
+            Granularity::Day,
+            &["language"],
+            &["video_play_actions"],
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
         let p = problems(
             ReportType::Basic,
             Level::Ad,

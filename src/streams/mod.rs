@@ -4,12 +4,16 @@
 
 pub mod accounts;
 pub mod business_center;
+pub mod buying;
 pub mod decl;
 pub mod declared;
+pub mod dimensions;
 pub mod gmv_max;
 pub mod list;
+pub mod metric_groups;
 pub mod metrics;
 pub mod paging;
+pub mod pixels;
 pub mod record;
 pub mod report;
 pub mod report_catalog;
@@ -24,6 +28,7 @@ use crate::read::Reader;
 use accounts::AccountsStream;
 use declared::Declared;
 pub use list::ListDecl;
+use pixels::PixelStream;
 pub use report::ReportSpec;
 
 pub const LISTS: &[ListDecl] = &[
@@ -37,6 +42,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: Some(("secondary_status", "CAMPAIGN_STATUS_ALL")),
         derived_key: None,
+        passes: buying::ENTITY_PASSES,
         schema: include_str!("schemas/campaigns.json"),
     },
     ListDecl {
@@ -49,6 +55,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: Some(("secondary_status", "ADGROUP_STATUS_ALL")),
         derived_key: None,
+        passes: buying::AD_GROUP_PASSES,
         schema: include_str!("schemas/ad_groups.json"),
     },
     ListDecl {
@@ -61,6 +68,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: true,
         deleted_filter: Some(("secondary_status", "AD_STATUS_ALL")),
         derived_key: None,
+        passes: buying::ENTITY_PASSES,
         schema: include_str!("schemas/ads.json"),
     },
     ListDecl {
@@ -73,6 +81,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/audiences.json"),
     },
     ListDecl {
@@ -85,6 +94,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_images.json"),
     },
     ListDecl {
@@ -97,6 +107,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_videos.json"),
     },
     ListDecl {
@@ -109,6 +120,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_music.json"),
     },
     ListDecl {
@@ -121,6 +133,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/creative_assets_portfolios.json"),
     },
     ListDecl {
@@ -133,6 +146,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: None,
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/pixels.json"),
     },
     ListDecl {
@@ -145,6 +159,7 @@ pub const LISTS: &[ListDecl] = &[
         server_modified_after: false,
         deleted_filter: None,
         derived_key: Some(("item_info", "item_id")),
+        passes: list::ONE_PASS,
         schema: include_str!("schemas/spark_ads.json"),
     },
 ];
@@ -157,6 +172,7 @@ pub enum Kind {
     Report(ReportSpec),
     /// A stream with its own reader (GMV Max, Business Center).
     Declared(&'static Declared),
+    Pixels(PixelStream),
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +188,7 @@ impl Stream {
             Kind::List(l) => *l,
             Kind::Report(r) => r,
             Kind::Declared(d) => d.reader,
+            Kind::Pixels(p) => p,
         }
     }
 
@@ -181,6 +198,7 @@ impl Stream {
             Kind::List(l) => l.schema(),
             Kind::Report(r) => r.schema(),
             Kind::Declared(d) => (d.schema)(),
+            Kind::Pixels(p) => p.schema(),
         }
     }
 
@@ -190,6 +208,7 @@ impl Stream {
             Kind::List(l) => vec![l.primary_key.to_string()],
             Kind::Report(r) => r.primary_key(),
             Kind::Declared(d) => d.primary_key.iter().map(|k| k.to_string()).collect(),
+            Kind::Pixels(p) => p.primary_key(),
         }
     }
 
@@ -200,6 +219,7 @@ impl Stream {
             Kind::List(l) => l.cursor_field(),
             Kind::Report(r) => r.time_dimension(),
             Kind::Declared(d) => d.cursor,
+            Kind::Pixels(p) => p.cursor_field(),
         }
     }
 
@@ -236,8 +256,16 @@ impl Stream {
             Kind::Accounts(AccountsStream::Details) => {
                 "`advertiser/info/` (≤ 100 IDs a call)".into()
             }
+            Kind::List(l) if l.passes.len() > 1 => {
+                format!("`{}`, one pass per buying type", l.path)
+            }
             Kind::List(l) => format!("`{}`", l.path),
             Kind::Declared(d) => d.source.to_string(),
+            Kind::Pixels(PixelStream::EventStatistics) => format!(
+                "`{}` (production only), one UTC day per request, the account's pixels 10 at a time",
+                PixelStream::EventStatistics.path()
+            ),
+            Kind::Pixels(p) => format!("`{}` (production only)", p.path()),
             Kind::Report(r) => {
                 let mut parts = vec![
                     r.report_type.as_str().to_string(),
@@ -324,9 +352,15 @@ pub fn all(config: &Config) -> Vec<Stream> {
         name: l.name.into(),
         kind: Kind::List(l),
     }));
+    if config.environment == Environment::Production {
+        out.extend(PixelStream::ALL.iter().map(|p| Stream {
+            name: p.name().into(),
+            kind: Kind::Pixels(*p),
+        }));
+    }
     out.extend(report_catalog::REPORTS.iter().map(|d| Stream {
         name: d.name.into(),
-        kind: Kind::Report(ReportSpec::from_decl(d)),
+        kind: Kind::Report(ReportSpec::from_decl(d, &config.metric_groups)),
     }));
     out.extend(
         declared::all()
@@ -344,13 +378,59 @@ pub fn all(config: &Config) -> Vec<Stream> {
     out
 }
 
-/// The streams only production has (TikTok's sandbox lacks their endpoints).
+/// The streams TikTok's sandbox does not have, left out of the sandbox catalog besides the
+/// declared ones marked production-only: the official connector's sandbox catalog lacks them
+/// too (reference §1: production only).
+const SANDBOX_LACKS: &[&str] = &[
+    "advertiser_ids",
+    "pixel_events_statistics",
+    "pixel_instant_page_events",
+];
+
+/// Every stream only production has (TikTok's sandbox lacks their endpoints).
 pub fn production_only() -> Vec<&'static str> {
-    declared::all()
-        .into_iter()
-        .filter(|d| d.production_only)
-        .map(|d| d.name)
-        .collect()
+    let mut names: Vec<&'static str> = SANDBOX_LACKS.to_vec();
+    names.extend(
+        declared::all()
+            .into_iter()
+            .filter(|d| d.production_only)
+            .map(|d| d.name),
+    );
+    names
+}
+
+/// A LOG line for discover and read in the sandbox: which streams are left out, and why.
+pub fn sandbox_note(config: &Config) -> Option<String> {
+    (config.environment == Environment::Sandbox).then(|| {
+        format!(
+            "TikTok's sandbox has no {}; these streams are left out of the sandbox catalog, and reports are \
+             read by pages only (the sandbox has no asynchronous report tasks).",
+            production_only().join(", ")
+        )
+    })
+}
+
+/// In the sandbox, a configured catalog without the production-only streams it names (a
+/// connection moved from production keeps its catalog), and their names.
+pub fn drop_production_only(catalog: Value, config: &Config) -> (Value, Vec<String>) {
+    if config.environment != Environment::Sandbox {
+        return (catalog, Vec::new());
+    }
+    let mut catalog = catalog;
+    let mut dropped = Vec::new();
+    let missing = production_only();
+    if let Some(items) = catalog.get_mut("streams").and_then(Value::as_array_mut) {
+        items.retain(
+            |item| match item.pointer("/stream/name").and_then(Value::as_str) {
+                Some(name) if missing.contains(&name) => {
+                    dropped.push(name.to_string());
+                    false
+                }
+                _ => true,
+            },
+        );
+    }
+    (catalog, dropped)
 }
 
 /// Problems with the custom reports: name clashes and TikTok's rules, one sentence each.
@@ -422,6 +502,33 @@ mod tests {
             readme[a..b] == table,
             "README.md's stream table is out of date; run UPDATE_README=1 cargo test --lib readme"
         );
+    }
+
+    #[test]
+    fn the_sandbox_has_everything_but_the_production_only_streams() {
+        let production: Vec<String> = all(&config()).into_iter().map(|s| s.name).collect();
+        let mut sandbox_config = config();
+        sandbox_config.environment = Environment::Sandbox;
+        let sandbox: Vec<String> = all(&sandbox_config).into_iter().map(|s| s.name).collect();
+        let expected: Vec<String> = production
+            .iter()
+            .filter(|n| !production_only().contains(&n.as_str()))
+            .cloned()
+            .collect();
+        assert_eq!(sandbox, expected);
+        assert!(production_only()
+            .iter()
+            .all(|p| production.iter().any(|n| n == p)));
+        assert!(sandbox_note(&config()).is_none());
+        assert!(sandbox_note(&sandbox_config)
+            .unwrap()
+            .contains("pixel_events_statistics"));
+        let catalog = json!({"streams": [{"stream": {"name": "pixel_instant_page_events"}},
+            {"stream": {"name": "campaigns"}}]});
+        let (kept, dropped) = drop_production_only(catalog.clone(), &sandbox_config);
+        assert_eq!(dropped, ["pixel_instant_page_events"]);
+        assert_eq!(kept["streams"].as_array().unwrap().len(), 1);
+        assert_eq!(drop_production_only(catalog.clone(), &config()).0, catalog);
     }
 
     #[test]

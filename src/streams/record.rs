@@ -186,6 +186,23 @@ impl Lines {
     pub fn discard(&mut self) {
         self.buf.truncate(self.start);
     }
+
+    /// The records' `data`, parsed back: for tests of what a page writes.
+    #[cfg(test)]
+    pub fn data(self) -> Vec<Value> {
+        self.into_chunks()
+            .into_iter()
+            .flat_map(|(_, b)| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .map(|l| {
+                        serde_json::from_str::<Value>(l).unwrap_or(Value::Null)["record"]["data"]
+                            .clone()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
 }
 
 /// Why a metric value could not be typed; the record carries null and the sync warns.

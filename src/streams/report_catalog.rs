@@ -250,6 +250,13 @@ const AGE_GENDER: &[&str] = &["gender", "age"];
 const COUNTRY: &[&str] = &["country_code"];
 const PLATFORM: &[&str] = &["platform"];
 const PROVINCE: &[&str] = &["province_id"];
+// The breakdowns of reference §7 other peers offer (Fivetran; Airbyte #11368, #16929, #16927).
+const LANGUAGE: &[&str] = &["language"];
+const PLACEMENT: &[&str] = &["placement"];
+const NETWORK: &[&str] = &["ac"];
+/// Without a time series in TikTok: read over the last 365 days, like the lifetime audience report.
+const INTEREST: &[&str] = &["interest_category"];
+const DEVICE_BRAND: &[&str] = &["device_brand_id"];
 
 const fn basic(
     name: &'static str,
@@ -285,8 +292,11 @@ const fn audience(
     }
 }
 
-/// Every built-in report stream (peer-connectors §4.4 rows 11–40). AUDIENCE "lifetime" has no
-/// TikTok counterpart: it is read as the last 365 days without a time dimension.
+/// Every built-in report stream: the official connector's (peer-connectors §4.4 rows 11–40),
+/// then the audience breakdowns it lacks (language, placement, connection type `ac` daily;
+/// interest category and device brand, which have no time series). AUDIENCE "lifetime" has no
+/// TikTok counterpart: it is read as the last 365 days without a time dimension. Names follow
+/// the official pattern: `<level>_audience_reports_by_<dimension without _id>_<granularity>`.
 #[rustfmt::skip]
 pub const REPORTS: &[ReportDecl] = &[
     basic("advertisers_reports_daily", Advertiser, Day, &[], ADVERTISERS_DAILY),
@@ -319,6 +329,26 @@ pub const REPORTS: &[ReportDecl] = &[
     audience("ads_audience_reports_by_country_daily", Ad, Day, COUNTRY, ADS_AUDIENCE),
     audience("ads_audience_reports_by_platform_daily", Ad, Day, PLATFORM, ADS_AUDIENCE),
     audience("ads_audience_reports_by_province_daily", Ad, Day, PROVINCE, ADS_AUDIENCE),
+    audience("advertisers_audience_reports_by_language_daily", Advertiser, Day, LANGUAGE, ADVERTISERS_AUDIENCE),
+    audience("campaigns_audience_reports_by_language_daily", Campaign, Day, LANGUAGE, CAMPAIGNS_AUDIENCE),
+    audience("ad_group_audience_reports_by_language_daily", AdGroup, Day, LANGUAGE, AD_GROUP_AUDIENCE),
+    audience("ads_audience_reports_by_language_daily", Ad, Day, LANGUAGE, ADS_AUDIENCE),
+    audience("advertisers_audience_reports_by_placement_daily", Advertiser, Day, PLACEMENT, ADVERTISERS_AUDIENCE),
+    audience("campaigns_audience_reports_by_placement_daily", Campaign, Day, PLACEMENT, CAMPAIGNS_AUDIENCE),
+    audience("ad_group_audience_reports_by_placement_daily", AdGroup, Day, PLACEMENT, AD_GROUP_AUDIENCE),
+    audience("ads_audience_reports_by_placement_daily", Ad, Day, PLACEMENT, ADS_AUDIENCE),
+    audience("advertisers_audience_reports_by_ac_daily", Advertiser, Day, NETWORK, ADVERTISERS_AUDIENCE),
+    audience("campaigns_audience_reports_by_ac_daily", Campaign, Day, NETWORK, CAMPAIGNS_AUDIENCE),
+    audience("ad_group_audience_reports_by_ac_daily", AdGroup, Day, NETWORK, AD_GROUP_AUDIENCE),
+    audience("ads_audience_reports_by_ac_daily", Ad, Day, NETWORK, ADS_AUDIENCE),
+    audience("advertisers_audience_reports_by_interest_category_lifetime", Advertiser, Lifetime, INTEREST, ADVERTISERS_AUDIENCE),
+    audience("campaigns_audience_reports_by_interest_category_lifetime", Campaign, Lifetime, INTEREST, CAMPAIGNS_AUDIENCE),
+    audience("ad_group_audience_reports_by_interest_category_lifetime", AdGroup, Lifetime, INTEREST, AD_GROUP_AUDIENCE),
+    audience("ads_audience_reports_by_interest_category_lifetime", Ad, Lifetime, INTEREST, ADS_AUDIENCE),
+    audience("advertisers_audience_reports_by_device_brand_lifetime", Advertiser, Lifetime, DEVICE_BRAND, ADVERTISERS_AUDIENCE),
+    audience("campaigns_audience_reports_by_device_brand_lifetime", Campaign, Lifetime, DEVICE_BRAND, CAMPAIGNS_AUDIENCE),
+    audience("ad_group_audience_reports_by_device_brand_lifetime", AdGroup, Lifetime, DEVICE_BRAND, AD_GROUP_AUDIENCE),
+    audience("ads_audience_reports_by_device_brand_lifetime", Ad, Lifetime, DEVICE_BRAND, ADS_AUDIENCE),
 ];
 
 #[cfg(test)]
@@ -402,7 +432,6 @@ mod tests {
             ("ad_groups_reports_lifetime", AdGroup, Lifetime, &[][..], ReportType::Basic),
             ("advertisers_audience_reports_lifetime", Advertiser, Lifetime, &["gender", "age"][..], ReportType::Audience),
         ];
-        assert_eq!(REPORTS.len(), expected.len());
         for (name, level, granularity, breakdowns, report_type) in expected {
             let r = report(name).unwrap_or_else(|| panic!("{name} missing"));
             assert_eq!(
@@ -413,6 +442,45 @@ mod tests {
         }
         let names: HashSet<&str> = REPORTS.iter().map(|r| r.name).collect();
         assert_eq!(names.len(), REPORTS.len(), "stream names are unique");
+    }
+
+    #[test]
+    fn audience_breakdowns_at_every_level() {
+        let levels = [
+            ("advertisers", Advertiser),
+            ("campaigns", Campaign),
+            ("ad_group", AdGroup),
+            ("ads", Ad),
+        ];
+        let dims = [
+            ("language", "language", Day),
+            ("placement", "placement", Day),
+            ("ac", "ac", Day),
+            ("interest_category", "interest_category", Lifetime),
+            ("device_brand", "device_brand_id", Lifetime),
+        ];
+        let mut added = 0;
+        for (prefix, level) in levels {
+            for (part, dimension, granularity) in dims {
+                let suffix = if granularity == Day {
+                    "daily"
+                } else {
+                    "lifetime"
+                };
+                let name = format!("{prefix}_audience_reports_by_{part}_{suffix}");
+                let r = report(&name).unwrap_or_else(|| panic!("{name} missing"));
+                assert_eq!(
+                    (r.report_type, r.level, r.granularity, r.breakdowns),
+                    (ReportType::Audience, level, granularity, &[dimension][..]),
+                    "{name}"
+                );
+                // The same metrics as the level's other audience reports.
+                let by_country = format!("{prefix}_audience_reports_by_country_daily");
+                assert_eq!(r.metrics, report(&by_country).unwrap().metrics, "{name}");
+                added += 1;
+            }
+        }
+        assert_eq!(REPORTS.len(), 30 + added);
     }
 
     #[test]
@@ -478,8 +546,19 @@ mod tests {
                     assert!(!r.breakdowns.is_empty(), "{}", r.name);
                     for b in r.breakdowns {
                         assert!(
-                            ["age", "gender", "country_code", "platform", "province_id"]
-                                .contains(b),
+                            [
+                                "age",
+                                "gender",
+                                "country_code",
+                                "platform",
+                                "province_id",
+                                "language",
+                                "placement",
+                                "ac",
+                                "interest_category",
+                                "device_brand_id"
+                            ]
+                            .contains(b),
                             "{}",
                             r.name
                         );

@@ -13,6 +13,7 @@ const WITH_DELETED: Option<(&str, &str)> = Some(("primary_status", "STATUS_ALL")
 
 pub const LISTS: &[ListDecl] = &[
     ListDecl {
+        passes: super::list::ONE_PASS,
         name: "smart_plus_campaigns",
         path: "smart_plus/campaign/get/",
         records_key: "list",
@@ -25,6 +26,7 @@ pub const LISTS: &[ListDecl] = &[
         schema: include_str!("schemas/smart_plus_campaigns.json"),
     },
     ListDecl {
+        passes: super::list::ONE_PASS,
         name: "smart_plus_ad_groups",
         path: "smart_plus/adgroup/get/",
         records_key: "list",
@@ -37,6 +39,7 @@ pub const LISTS: &[ListDecl] = &[
         schema: include_str!("schemas/smart_plus_ad_groups.json"),
     },
     ListDecl {
+        passes: super::list::ONE_PASS,
         name: "smart_plus_ads",
         path: "smart_plus/ad/get/",
         records_key: "list",

@@ -101,17 +101,26 @@ pub async fn ad_ids_v2(job: &Job<'_>, account: &str) -> Result<Arc<Vec<String>>,
     cell.get_or_try_init(|| async {
         let ids = Mutex::new(BTreeSet::new());
         let deleted = job.config().include_deleted;
-        let mut ad_get: Query = vec![
-            ("advertiser_id", account.to_string()),
-            ("fields", json_param(&json!(["ad_id", "smart_plus_ad_id"]))),
-        ];
-        if deleted {
-            ad_get.push((
-                "filtering",
-                json_param(&json!({"secondary_status": "AD_STATUS_ALL"})),
-            ));
+        // Ads of every buying type: a capped report below the advertiser level covers TopView
+        // too, and `ad/get/` lists TopView ads only when asked alone.
+        for pass in super::buying::ENTITY_PASSES {
+            let mut filtering = serde_json::Map::new();
+            if let Some((key, values)) = pass.filter {
+                filtering.insert(key.into(), json!(values));
+            }
+            if deleted {
+                filtering.insert("secondary_status".into(), json!("AD_STATUS_ALL"));
+            }
+            let ad_get: Query = vec![
+                ("advertiser_id", account.to_string()),
+                ("fields", json_param(&json!(["ad_id", "smart_plus_ad_id"]))),
+                (
+                    "filtering",
+                    json_param(&serde_json::Value::Object(filtering)),
+                ),
+            ];
+            list_ids(job, "ad/get/", 1000, &ad_get, ID_KEYS, &ids).await?;
         }
-        list_ids(job, "ad/get/", 1000, &ad_get, ID_KEYS, &ids).await?;
         let mut smart: Query = vec![
             ("advertiser_id", account.to_string()),
             ("fields", json_param(&json!(["smart_plus_ad_id"]))),

@@ -9,7 +9,23 @@ use tiktok_emulator::{EmulatorConfig, ReportRow};
 
 use crate::support::*;
 
-const BREAKDOWNS: &[&str] = &["country_code", "age", "gender", "platform", "province_id"];
+const BREAKDOWNS: &[&str] = &[
+    "country_code",
+    "age",
+    "gender",
+    "platform",
+    "province_id",
+    "language",
+    "placement",
+    "ac",
+    "interest_category",
+    "device_brand_id",
+    "dma_id",
+    "contextual_tag",
+    "ad_type",
+];
+/// Columns TikTok's rows carry besides the requested dimensions.
+const COMPANIONS: &[&str] = &["interest_category_v2"];
 const IDS: &[(&str, &str)] = &[
     ("ad_id", "AUCTION_AD"),
     ("adgroup_id", "AUCTION_ADGROUP"),
@@ -68,7 +84,7 @@ pub(crate) fn shape(stream: &Value) -> Shape {
                 && (*id != "advertiser_id"
                     || !pk
                         .iter()
-                        .any(|k| k.ends_with("_id") && k != "advertiser_id"))
+                        .any(|k| k != "advertiser_id" && IDS.iter().any(|(i, _)| i == k)))
         })
         .unwrap();
     let mut dims = vec![id.to_string()];
@@ -84,13 +100,13 @@ pub(crate) fn shape(stream: &Value) -> Shape {
     );
     let metrics: Vec<String> = props
         .keys()
-        .filter(|k| !dims.contains(k) && *k != "advertiser_id")
+        .filter(|k| !dims.contains(k) && *k != "advertiser_id" && !COMPANIONS.contains(&k.as_str()))
         .cloned()
         .collect();
     let audience = name.contains("audience")
         || dims
             .iter()
-            .any(|d| ["age", "gender", "platform", "province_id"].contains(&d.as_str()));
+            .any(|d| BREAKDOWNS.contains(&d.as_str()) && d != "country_code");
     let lifetime = name.ends_with("_lifetime") && !audience;
     let request_dimensions = dims
         .iter()
@@ -173,16 +189,29 @@ fn truth_span(
         "AUCTION_CAMPAIGN" => Some("campaign_status"),
         _ => None,
     };
-    let filter;
+    let mut filters = Vec::new();
     if let (true, Some(f)) = (include_deleted, field) {
-        filter =
-            json!([{"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}])
-                .to_string();
+        filters.push(
+            json!({"field_name": f, "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"}),
+        );
+    }
+    // Every buying type: below the advertiser level TopView rows need the filter.
+    if field.is_some() {
+        filters.push(every_buying_type());
+    }
+    let filter = json!(filters).to_string();
+    if !filters.is_empty() {
         params.push(("filtering", &filter));
     }
     env.emu
         .report_truth(&params)
         .unwrap_or_else(|e| panic!("truth for {}: {e:?}", stream["name"]))
+}
+
+/// The report filter that selects rows of every buying type.
+pub fn every_buying_type() -> Value {
+    json!({"field_name": "buying_type", "filter_type": "IN",
+        "filter_value": "[\"AUCTION\",\"RESERVATION_RF\",\"RESERVATION_TOP_VIEW\"]"})
 }
 
 /// A truth row as the connector should emit it: the key (dimension values) and the metric texts.
@@ -251,6 +280,11 @@ pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[Re
         "{name}, account {account}: rows differ"
     );
     for (k, row) in want {
+        for c in COMPANIONS {
+            if let Some(v) = row.dimensions.get(*c) {
+                assert_eq!(got[&k][*c], v.as_str(), "{name} {k}: {c}");
+            }
+        }
         for (m, text) in &row.metrics {
             if s.metrics.contains(m) {
                 assert!(
@@ -263,7 +297,7 @@ pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[Re
     }
 }
 
-fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
+pub fn requests_for(env: &Env, account: &str) -> Vec<BTreeMap<String, String>> {
     env.emu
         .requests()
         .into_iter()
@@ -288,7 +322,9 @@ pub(crate) fn stream_of<'a>(catalog: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn every_report_stream_equals_the_emulators_truth() {
     let env = Env::new();
-    let config = env.config(json!({}));
+    // Some fifty streams against one debug-built emulator on a shared machine: answers may be slow,
+    // and this test is about values, not timing.
+    let config = env.config(json!({"request_timeout_seconds": 60}));
     let all: Vec<String> = env
         .discover(&config)
         .iter()
@@ -607,6 +643,8 @@ fn deleted_entities_rows_appear_only_with_include_deleted() {
         "campaigns_audience_reports_daily",
         "ads_audience_reports_by_platform_daily",
         "campaigns_reports_hourly",
+        "ad_group_audience_reports_by_language_daily",
+        "ads_audience_reports_by_interest_category_lifetime",
     ];
     let start: NaiveDate = (env.emu.now() - Duration::days(30)).date_naive();
     let mut seen_deleted = BTreeSet::new();

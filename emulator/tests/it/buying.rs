@@ -255,3 +255,43 @@ fn no_reservations_when_the_knob_is_zero() {
     assert!(world.campaigns.iter().all(|c| c.buying == Buying::Auction));
     assert!(list(&api, "campaign/get/", &api.adv(0), TOP_VIEW, "1000").is_empty());
 }
+
+#[test]
+fn the_report_knob_refuses_top_view_combined_with_other_buying_types() {
+    let report = |api: &Api, types: &str| {
+        let filter = format!(
+            r#"[{{"field_name": "buying_type", "filter_type": "IN", "filter_value": "{}"}}]"#,
+            types.replace('"', "\\\"")
+        );
+        api.call(
+            "report/integrated/get/",
+            &[
+                ("advertiser_id", api.adv(0).as_str()),
+                ("report_type", "BASIC"),
+                ("data_level", "AUCTION_CAMPAIGN"),
+                ("dimensions", r#"["campaign_id"]"#),
+                ("metrics", r#"["spend"]"#),
+                ("query_lifetime", "true"),
+                ("filtering", &filter),
+            ],
+        )
+    };
+    let all = r#"["AUCTION", "RESERVATION_RF", "RESERVATION_TOP_VIEW"]"#;
+    let alone = r#"["RESERVATION_TOP_VIEW"]"#;
+    // Off (the default): any set is accepted.
+    let api = Api::default();
+    assert_eq!(report(&api, all)["code"], 0, "{}", report(&api, all));
+    // On: TopView only alone, with TikTok's parameter error naming the filter otherwise.
+    let api = Api::new(EmulatorConfig {
+        report_top_view_alone: true,
+        ..EmulatorConfig::default()
+    });
+    let refused = report(&api, all);
+    assert_eq!(refused["code"], 40002, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("buying_type"),
+        "{refused}"
+    );
+    assert_eq!(report(&api, alone)["code"], 0);
+    assert_eq!(report(&api, r#"["AUCTION", "RESERVATION_RF"]"#)["code"], 0);
+}

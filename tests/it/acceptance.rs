@@ -391,8 +391,10 @@ fn expected_from_truth(env: &Env, config: &Value, catalog: &Value) -> Vec<Value>
         rows.sort_by_key(|r| row_key(&r.dimensions, &s));
         for row in rows.into_iter().take(4) {
             let mut data = json!({"advertiser_id": account});
-            for d in &s.dimensions {
-                let v = &row.dimensions[d];
+            // The record's key columns, from what TikTok was asked (ad level: `ad_id` holds
+            // TikTok's `ad_id_v2`).
+            for (d, asked) in s.dimensions.iter().zip(&s.request_dimensions) {
+                let v = &row.dimensions[asked];
                 data[d] = json!(match d.as_str() {
                     "stat_time_day" => v[..10].to_string(),
                     _ => v.clone(),
@@ -600,7 +602,12 @@ fn regenerate_integration_files() {
         .filter(|s| s["sync_mode"] == "incremental")
         .map(|s| {
             let name = s["stream"]["name"].as_str().unwrap();
-            let cursor = if s["stream"]["default_cursor_field"][0] == "modify_time" {
+            // Instants (modify_time, create_time) and days (stat_time_*, date) are the two cursor kinds.
+            let instant = matches!(
+                s["stream"]["default_cursor_field"][0].as_str(),
+                Some("modify_time" | "create_time")
+            );
+            let cursor = if instant {
                 json!({"modify_time": "2099-01-01T00:00:00Z"})
             } else {
                 json!({"last_day": "2099-01-01"})

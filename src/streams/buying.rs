@@ -5,8 +5,10 @@
 
 use serde_json::{json, Value};
 
-use super::list::Pass;
-use crate::tiktok::ApiError;
+use super::list::{list_facts, Pass};
+use crate::error::Error;
+use crate::read::Job;
+use crate::tiktok::{json_param, ApiError, Query};
 
 /// The record field naming the pass an entity came from: TikTok's items carry no buying type.
 pub const FIELD: &str = "buying_type";
@@ -83,6 +85,29 @@ pub fn report_requests(split: bool) -> &'static [ReportBuying] {
 /// names the filter. Any other error is not about buying types.
 pub fn refused_combined_filter(e: &ApiError) -> bool {
     e.code == Some(40002) && e.message.contains("buying_type")
+}
+
+/// Whether the account has TopView campaigns (deleted ones too with `include_deleted`), asked
+/// once per run. A report task takes no buying-type filter and gives TikTok's default (auction
+/// and Reach & Frequency): only such accounts leave TopView rows to read by pages.
+pub async fn has_top_view(job: &Job<'_>, account: &str) -> Result<bool, Error> {
+    let cell = job.run.memo::<bool>("top-view-campaigns", account);
+    cell.get_or_try_init(|| async {
+        let mut filtering = json!({"buying_types": [RESERVATION_TOP_VIEW]});
+        if job.config().include_deleted {
+            filtering["secondary_status"] = json!("CAMPAIGN_STATUS_ALL");
+        }
+        let query: Query = vec![
+            ("advertiser_id", account.to_string()),
+            ("fields", json_param(&json!(["campaign_id"]))),
+            ("filtering", json_param(&filtering)),
+        ];
+        let campaigns =
+            list_facts(job, "campaign/get/", "list", "campaign_id", 1000, &query).await?;
+        Ok::<_, Error>(!campaigns.is_empty())
+    })
+    .await
+    .copied()
 }
 
 #[cfg(test)]

@@ -365,8 +365,27 @@ impl ReportSpec {
         {
             return Ok(());
         }
-        // A report task has no ad cap: one task instead of a request per 100 ads.
-        if report_tasks::usable(job) && report_tasks::read(self, job, account, window).await? {
+        // A report task has no ad cap: one task instead of a request per 100 ads. Tasks take no
+        // buying-type filter and give TikTok's default (auction and Reach & Frequency), so they
+        // stand in for a default request, and for a request of every buying type followed by a
+        // TopView-only one by pages.
+        let task_covers = matches!(
+            buying,
+            None | Some(ReportBuying::Default | ReportBuying::AllInOne)
+        );
+        if task_covers
+            && report_tasks::usable(job)
+            && report_tasks::read(self, job, account, window).await?
+        {
+            if buying == Some(ReportBuying::AllInOne) && buying::has_top_view(job, account).await? {
+                return Box::pin(self.read_capped(
+                    job,
+                    account,
+                    window,
+                    Some(ReportBuying::TopViewOnly),
+                ))
+                .await;
+            }
             return Ok(());
         }
         let ads = smart_plus_keys::ad_ids_v2(job, account).await?;
@@ -480,7 +499,13 @@ impl Reader for ReportSpec {
             // TikTok will not run it, it is read in ordinary windows after all.
             let mut pending = match job.window {
                 Some(w) if report_tasks::is_task_window(self, w) => {
-                    if report_tasks::usable(job)
+                    // Tasks give TikTok's default buying types. Below the advertiser level an
+                    // account's TopView rows need the filter tasks do not take, and reading them
+                    // by pages costs as many requests as the tasks save: such accounts are paged.
+                    let top_view = self.level != Level::Advertiser
+                        && buying::has_top_view(job, &account.id).await?;
+                    if !top_view
+                        && report_tasks::usable(job)
                         && report_tasks::read(self, job, &account.id, Some(w)).await?
                     {
                         return Ok(None);
@@ -1205,8 +1230,8 @@ mod tests {
         assert!(!s.dimensions().contains(&"interest_category_v2".to_string()));
         let shape = RowShape::new(&s, "77", None);
         let b = body(
-            r#"[{"dimensions":{"ad_id":"9","interest_category":"10","interest_category_v2":"14100000000"},"metrics":{"spend":"1.00"}},
-                {"dimensions":{"ad_id":"9","interest_category":"13"},"metrics":{"spend":"2.00"}}]"#,
+            r#"[{"dimensions":{"ad_id_v2":"9","interest_category":"10","interest_category_v2":"14100000000"},"metrics":{"spend":"1.00"}},
+                {"dimensions":{"ad_id_v2":"9","interest_category":"13"},"metrics":{"spend":"2.00"}}]"#,
         );
         let r = records(decode_rows(&b, &shape, "x").unwrap());
         assert_eq!(r[0]["interest_category_v2"], "14100000000");

@@ -29,7 +29,11 @@ fn conversion_metric_groups_are_tiktoks_numbers_and_only_on_request() {
     let catalog = env.catalog(&plain, GROUP_STREAMS, false);
     let ads = stream_of(&catalog, "ads_reports_daily");
     let width = ads["json_schema"]["properties"].as_object().unwrap().len();
-    assert_eq!(width, 87 + 3, "87 metrics, the ad, the day and the account");
+    assert_eq!(
+        width,
+        87 + 4,
+        "87 metrics, the ad (ad_id and ad_id_v2), the day and the account"
+    );
     assert!(ads["json_schema"]["properties"]
         .get("web_event_add_to_cart")
         .is_none());

@@ -72,6 +72,8 @@ const CONFIG_FIELDS: &[ConfigField] = &[
     ),
     ("concurrency", "integer", false, false, Some((1, 64, 32))),
     ("custom_reports", "array", false, false, None),
+    ("metric_groups", "array", false, false, None),
+    ("async_backfill", "boolean", false, false, None),
     ("api_base_url", "string", false, false, None),
 ];
 

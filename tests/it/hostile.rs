@@ -290,7 +290,7 @@ fn item3_paging_that_never_ends_is_stopped_with_an_error_naming_the_endpoint() {
     let catalog = env.catalog(&config, &["ads_reports_daily"], true);
     let day = config["start_date"].as_str().unwrap().to_string();
     let rows: Vec<Value> = (1..=1000)
-        .map(|i| json!({"dimensions": {"ad_id": format!("8{i:04}"), "stat_time_day": format!("{day} 00:00:00")},
+        .map(|i| json!({"dimensions": {"ad_id_v2": format!("8{i:04}"), "stat_time_day": format!("{day} 00:00:00")},
             "metrics": {"spend": "1.00"}}))
         .collect();
     env.emu
@@ -396,15 +396,15 @@ fn item4_malformed_answers_fail_their_part_or_are_skipped_and_never_move_a_curso
         ),
         (
             json!([
-                row(json!({"ad_id": "1", "stat_time_day": "garbage"})),
-                row(json!({"ad_id": "2", "stat_time_day": "garbage"}))
+                row(json!({"ad_id_v2": "1", "stat_time_day": "garbage"})),
+                row(json!({"ad_id_v2": "2", "stat_time_day": "garbage"}))
             ]),
             "garbage dates",
         ),
         (
             json!([
-                row(json!({"ad_id": "1", "stat_time_day": "2001-01-01 00:00:00"})),
-                row(json!({"ad_id": "2", "stat_time_day": "2001-01-02 00:00:00"}))
+                row(json!({"ad_id_v2": "1", "stat_time_day": "2001-01-01 00:00:00"})),
+                row(json!({"ad_id_v2": "2", "stat_time_day": "2001-01-02 00:00:00"}))
             ]),
             "rows outside the window",
         ),
@@ -440,8 +440,9 @@ fn item4_malformed_answers_fail_their_part_or_are_skipped_and_never_move_a_curso
         .add_override(answer(
             "report/integrated/get/",
             Some(a),
-            ok(json!({"list": [row(json!({"ad_id": "1", "stat_time_day": format!("{today_a} 00:00:00")})),
-                row(json!({"ad_id": "2", "stat_time_day": "garbage"})), row(json!({"stat_time_day": format!("{today_a} 00:00:00")}))],
+            // Ad-level reports ask TikTok for `ad_id_v2` (see streams/smart_plus_keys.rs).
+            ok(json!({"list": [row(json!({"ad_id_v2": "1", "stat_time_day": format!("{today_a} 00:00:00")})),
+                row(json!({"ad_id_v2": "2", "stat_time_day": "garbage"})), row(json!({"stat_time_day": format!("{today_a} 00:00:00")}))],
                 "page_info": {"page": 1, "page_size": 1000, "total_number": 3, "total_page": 1}})),
         ))
         .unwrap();
@@ -878,8 +879,9 @@ fn item8_sigterm_stops_within_5s_with_state_for_finished_work_only() {
             "the run was stopped early enough"
         );
         for row in truth(&env, stream, account, start, day, false) {
+            // The record's `ad_id` is TikTok's `ad_id_v2`.
             let key = (
-                row.dimensions["ad_id"].clone(),
+                row.dimensions["ad_id_v2"].clone(),
                 row.dimensions["stat_time_hour"].replacen(' ', "T", 1),
             );
             assert!(

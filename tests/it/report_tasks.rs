@@ -50,6 +50,9 @@ fn backfill_env(report_task_failure_rate: f64, allowlisted: bool) -> Env {
         advertisers: 2,
         ads_per_adgroup: 4,
         history_days: 200,
+        // Reach & Frequency but no TopView: a task gives every row (see
+        // `accounts_with_top_view_are_backfilled_by_pages_below_the_advertiser_level`).
+        reservation_campaigns_per_advertiser: 1,
         extended: ExtendedConfig {
             // TikTok's own limit on the task endpoints: the connector's pacer must keep under it.
             report_task_qps: 1,
@@ -228,6 +231,49 @@ fn tiktok_refusing_or_failing_tasks_means_pages_with_a_warning() {
         }
         let stream = stream_of(&catalog, "ads_reports_daily");
         let start: chrono::NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
+        for adv in env.emu.world().advertisers {
+            let today = local_today(&env, &adv.advertiser_id);
+            assert_matches_truth(
+                &run,
+                stream,
+                &adv.advertiser_id,
+                &truth(&env, stream, &adv.advertiser_id, start, today, false),
+            );
+        }
+    }
+}
+
+#[test]
+fn accounts_with_top_view_are_backfilled_by_pages_below_the_advertiser_level() {
+    let env = Env::with(EmulatorConfig {
+        advertisers: 2,
+        history_days: 200,
+        ..EmulatorConfig::default()
+    });
+    assert!(env
+        .emu
+        .world()
+        .campaigns
+        .iter()
+        .any(|c| c.buying == tiktok_emulator::buying::Buying::TopView));
+    let start = start_date(&env);
+    let config = env.config(json!({"start_date": start}));
+    let names = ["ads_reports_daily", "advertisers_reports_daily"];
+    let catalog = env.catalog(&config, &names, false);
+    let run = env.read(&config, &catalog, None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let log = env.emu.requests();
+    let created: Vec<&str> = log
+        .iter()
+        .filter(|r| r.path.ends_with("report/task/create/"))
+        .map(|r| r.params["data_level"].as_str())
+        .collect();
+    // The advertiser level covers TopView without a filter: a task per account. The ad level
+    // would need TopView pages besides the task: paged instead.
+    assert_eq!(created, ["AUCTION_ADVERTISER", "AUCTION_ADVERTISER"]);
+    let start: chrono::NaiveDate = start.parse().unwrap();
+    for name in names {
+        let stream = stream_of(&catalog, name);
         for adv in env.emu.world().advertisers {
             let today = local_today(&env, &adv.advertiser_id);
             assert_matches_truth(

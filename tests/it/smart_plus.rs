@@ -8,6 +8,7 @@ use serde_json::json;
 use tiktok_emulator::extended_control::Change;
 use tiktok_emulator::{EmulatorConfig, Level, World};
 
+use crate::reports::every_buying_type;
 use crate::reports::local_today;
 use crate::support::*;
 
@@ -227,6 +228,8 @@ fn ad_level_reports_count_each_smart_plus_ad_once_with_classic_ads_beside_them()
                 ("metrics", r#"["spend"]"#),
                 ("start_date", &start),
                 ("end_date", &end),
+                // Every buying type, as the connector asks (TopView needs the filter).
+                ("filtering", &json!([every_buying_type()]).to_string()),
             ])
             .unwrap();
         let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();

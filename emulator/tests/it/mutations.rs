@@ -392,19 +392,24 @@ fn the_inventory_lists_every_item_with_its_changes() {
     }
     // The API's own view, deleted ads included, lists the same ads.
     let adv = api.adv(0);
-    let (listed, _) = api.walk(
-        "ad/get/",
-        &[
-            ("advertiser_id", &adv),
-            ("filtering", "{\"secondary_status\": \"AD_STATUS_ALL\"}"),
-        ],
-        "list",
-        1000,
-    );
-    let mut from_api: Vec<String> = listed
-        .iter()
-        .map(|a| a["ad_id"].as_str().unwrap().to_string())
-        .collect();
+    // TikTok lists TopView ads only when they are asked for alone.
+    let mut from_api: Vec<String> = Vec::new();
+    for filtering in [
+        "{\"secondary_status\": \"AD_STATUS_ALL\"}",
+        "{\"secondary_status\": \"AD_STATUS_ALL\", \"buying_types\": [\"RESERVATION_TOP_VIEW\"]}",
+    ] {
+        let (listed, _) = api.walk(
+            "ad/get/",
+            &[("advertiser_id", &adv), ("filtering", filtering)],
+            "list",
+            1000,
+        );
+        from_api.extend(
+            listed
+                .iter()
+                .map(|a| a["ad_id"].as_str().unwrap().to_string()),
+        );
+    }
     let mut from_inventory: Vec<String> = before["ads"]
         .as_array()
         .unwrap()

@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod job;
+pub mod pipe;
 pub mod scheduler;
 pub mod writer;
 

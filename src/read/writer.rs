@@ -2,8 +2,9 @@
 //! it whole lines (a page of records, a message) and wait when it is behind, so a slow reader of
 //! stdout slows the sync down instead of growing memory. Every write to stdout is a run of whole
 //! lines, so a process killed between two writes leaves no half line behind; and each write is
-//! at most `ATOMIC_WRITE` bytes (unless one line is longer), which a pipe takes whole or not at
-//! all, so a process killed *during* a write leaves no half line either.
+//! at most what the pipe takes without waiting (`pipe.rs`; `ATOMIC_WRITE` bytes when it cannot
+//! tell, unless one line is longer), so a process killed *during* a write leaves no half line
+//! either.
 //!
 //! It also counts records per stream, which makes `sourceStats.recordCount` of a STATE exactly
 //! the records written for that stream since its previous STATE, whoever sent them.
@@ -25,9 +26,7 @@ const CAPACITY: usize = 8;
 pub const CHUNK: usize = 128 * 1024;
 /// Small messages are gathered up to this before a write.
 const GATHER: usize = 64 * 1024;
-/// PIPE_BUF on Linux: a write of at most this many bytes to a pipe is atomic (POSIX). A larger
-/// write can be cut short by a SIGKILL while it waits for the reader, leaving part of a line.
-pub const ATOMIC_WRITE: usize = 4096;
+pub use super::pipe::{Sink, ATOMIC_WRITE};
 
 enum Item {
     Records {
@@ -58,7 +57,7 @@ pub struct WriterThread {
 
 impl Output {
     /// Starts the writer on `sink` (stdout, or a buffer in tests).
-    pub fn start(sink: Box<dyn Write + Send>) -> (Output, WriterThread) {
+    pub fn start(sink: Box<dyn Sink>) -> (Output, WriterThread) {
         let (tx, rx) = mpsc::channel(CAPACITY);
         let broken = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&broken);
@@ -74,12 +73,10 @@ impl Output {
     }
 
     pub fn stdout() -> (Output, WriterThread) {
-        // Straight to the file descriptor: std's `Stdout` buffers by line and decides itself
-        // where one write(2) ends.
         use std::os::fd::AsFd;
-        let sink: Box<dyn Write + Send> = match std::io::stdout().as_fd().try_clone_to_owned() {
-            Ok(fd) => Box::new(std::fs::File::from(fd)),
-            Err(_) => Box::new(std::io::stdout()),
+        let sink: Box<dyn Sink> = match std::io::stdout().as_fd().try_clone_to_owned() {
+            Ok(fd) => Box::new(super::pipe::Stdout::new(fd)),
+            Err(_) => Box::new(StdStdout(std::io::stdout())),
         };
         Output::start(sink)
     }
@@ -160,19 +157,15 @@ struct Counts {
     last_state: HashMap<Arc<str>, Value>,
 }
 
-fn write_loop(
-    mut rx: mpsc::Receiver<Item>,
-    mut sink: Box<dyn Write + Send>,
-    broken: Arc<AtomicBool>,
-) {
+fn write_loop(mut rx: mpsc::Receiver<Item>, mut sink: Box<dyn Sink>, broken: Arc<AtomicBool>) {
     let mut pending: Vec<u8> = Vec::with_capacity(GATHER);
     let mut counts = Counts {
         since_state: HashMap::new(),
         last_state: HashMap::new(),
     };
     let mut ok = true;
-    let put = |sink: &mut Box<dyn Write + Send>, bytes: &[u8], ok: &mut bool| {
-        if *ok && write_whole_lines(sink, bytes).is_err() {
+    let put = |sink: &mut Box<dyn Sink>, bytes: &[u8], ok: &mut bool| {
+        if *ok && write_whole_lines(sink.as_mut(), bytes).is_err() {
             *ok = false;
             broken.store(true, Ordering::Relaxed);
         }
@@ -226,12 +219,18 @@ fn write_loop(
     let _ = sink.flush();
 }
 
-/// Writes `bytes` (whole lines) in pieces of whole lines of at most `ATOMIC_WRITE` bytes; a
-/// line longer than that is a piece of its own.
-pub fn write_whole_lines(sink: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` (whole lines) in pieces of whole lines no larger than the sink's room (at
+/// least `ATOMIC_WRITE` bytes); a line longer than that is a piece of its own.
+pub fn write_whole_lines(sink: &mut dyn Sink, bytes: &[u8]) -> std::io::Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
-        let window = &rest[..rest.len().min(ATOMIC_WRITE)];
+        // The room is asked only when the atomic size is not enough (one system call).
+        let room = if rest.len() > ATOMIC_WRITE {
+            sink.room().max(ATOMIC_WRITE)
+        } else {
+            ATOMIC_WRITE
+        };
+        let window = &rest[..rest.len().min(room)];
         let end = match window.iter().rposition(|b| *b == b'\n') {
             Some(i) => i + 1,
             // One line longer than the window: up to its end.
@@ -247,9 +246,25 @@ pub fn write_whole_lines(sink: &mut dyn Write, bytes: &[u8]) -> std::io::Result<
     Ok(())
 }
 
+/// std's stdout, where its descriptor cannot be had.
+struct StdStdout(std::io::Stdout);
+
+impl Write for StdStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Sink for StdStdout {}
+
 /// A writer into a shared buffer, for tests.
 #[derive(Clone, Default)]
 pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Sink for Captured {}
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -332,6 +347,7 @@ mod tests {
                 Ok(())
             }
         }
+        impl Sink for WholeLines {}
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let (out, thread) = Output::start(Box::new(WholeLines(Arc::clone(&sizes))));
         let long = "x".repeat(3 * ATOMIC_WRITE);
@@ -348,6 +364,35 @@ mod tests {
         assert!(!sizes.is_empty());
         // Only the one long line took a write larger than a pipe's atomic write.
         assert_eq!(sizes.iter().filter(|s| **s > ATOMIC_WRITE).count(), 1);
+    }
+
+    #[test]
+    fn writes_fill_the_room_with_whole_lines() {
+        /// A sink that says it has room for 10,000 bytes and records each write.
+        struct Roomy(Vec<Vec<u8>>);
+        impl Write for Roomy {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.push(buf.to_vec());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl Sink for Roomy {
+            fn room(&mut self) -> usize {
+                10_000
+            }
+        }
+        let line = [b"y".repeat(2299), b"\n".to_vec()].concat();
+        let bytes = line.repeat(10);
+        let mut sink = Roomy(Vec::new());
+        write_whole_lines(&mut sink, &bytes).unwrap();
+        // Four lines (9,200 bytes) fit in 10,000: 4 + 4 + 2.
+        let sizes: Vec<usize> = sink.0.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [9200, 9200, 4600]);
+        assert!(sink.0.iter().all(|w| w.last() == Some(&b'\n')));
+        assert_eq!(sink.0.concat(), bytes);
     }
 
     #[tokio::test]

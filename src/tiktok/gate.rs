@@ -17,6 +17,11 @@ const HEADROOM: f64 = 1.5;
 const MIN_IN_FLIGHT: usize = 2;
 /// Answers waiting for a decoding turn beyond which no new request starts.
 const MAX_WAITING: usize = 2;
+/// Where the decoder's cap starts (a slow start, as TCP's): every answer that finds the decoder
+/// free raises it by one, so it doubles each round trip while latency is the bottleneck, and
+/// no burst of requests opens connections that the decoder could not serve. Each connection
+/// keeps its HTTP read buffer (up to ~400 KB in hyper) for as long as it lives.
+const INITIAL_DECODE_CAP: usize = 4;
 
 pub struct InFlight {
     state: Mutex<State>,
@@ -68,7 +73,7 @@ impl InFlight {
         Arc::new(InFlight {
             state: Mutex::new(State {
                 used: 0,
-                decode_cap: max,
+                decode_cap: INITIAL_DECODE_CAP.min(max),
                 waiting: 0,
                 limit: max,
                 max,

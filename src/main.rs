@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
@@ -134,37 +135,38 @@ async fn run(command: Command) -> i32 {
             } else {
                 Environment::Production
             };
-            match commands::auth_url(&app_id, &redirect_uri, &state, env, api_base_url.as_deref()) {
-                Ok(url) => {
-                    println!("{url}");
-                    0
-                }
-                Err(e) => {
-                    eprintln!("{}", redact(&e.to_string()));
-                    2
-                }
-            }
+            let printed =
+                commands::auth_url(&app_id, &redirect_uri, &state, env, api_base_url.as_deref())
+                    .map(|url| println!("{url}"))
+                    .map_err(anyhow::Error::from);
+            exit_code_for_a_person(printed, 2)
         }
-        Command::ExchangeCode { config } => match commands::exchange_code(&config).await {
-            Ok(new_config) => match serde_json::to_string_pretty(&new_config) {
-                Ok(text) => {
-                    println!("{text}");
-                    0
-                }
-                Err(e) => {
-                    eprintln!("Cannot print the new config: {e}");
-                    1
-                }
-            },
-            Err(e) => {
-                eprintln!("{}", redact(&e.to_string()));
-                1
-            }
-        },
+        Command::ExchangeCode { config } => {
+            exit_code_for_a_person(print_exchanged_config(&config).await, 1)
+        }
     };
     out.close().await;
     writer.join();
     code
+}
+
+/// The two helper commands talk to a person at a terminal, not to Airbyte: the result is printed
+/// as text (errors on stderr with their causes, secrets masked), and no protocol message is sent.
+fn exit_code_for_a_person(result: anyhow::Result<()>, failure_code: i32) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{}", redact(&format!("{e:#}")));
+            failure_code
+        }
+    }
+}
+
+async fn print_exchanged_config(config: &std::path::Path) -> anyhow::Result<()> {
+    let new_config = commands::exchange_code(config).await?;
+    let text = serde_json::to_string_pretty(&new_config).context("Cannot print the new config")?;
+    println!("{text}");
+    Ok(())
 }
 
 async fn clock_failed(out: &Output, e: &source_tiktok_ads::error::Error) -> i32 {

@@ -297,14 +297,25 @@ impl<'de> Deserialize<'de> for MetricValue<'de> {
     }
 }
 
+/// A metric's value whose text is not of the metric's kind (a count that is not an integer, a
+/// rate that is not a decimal, an object): null was written in its place.
+#[derive(Debug, PartialEq, Eq, Clone, thiserror::Error)]
+#[error("{text} is not of the metric's type")]
+pub struct NotOfKind {
+    /// The value as TikTok sent it.
+    pub text: String,
+}
+
 /// A metric's text as a JSON value of its kind, written without passing decimals through a
-/// float. Err(text) when the text is not of that kind (the value is then null).
-pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Result<(), String> {
+/// float, or null and `NotOfKind` when the text is not of that kind.
+pub fn push_metric(out: &mut Vec<u8>, raw: &RawValue, kind: MetricKind) -> Result<(), NotOfKind> {
     match serde_json::from_str::<MetricValue>(raw.get()) {
         Ok(v) => push_metric_value(out, v, kind),
         Err(_) => {
             out.extend_from_slice(b"null");
-            Err(raw.get().to_string())
+            Err(NotOfKind {
+                text: raw.get().to_string(),
+            })
         }
     }
 }
@@ -314,7 +325,7 @@ pub fn push_metric_value(
     out: &mut Vec<u8>,
     value: MetricValue<'_>,
     kind: MetricKind,
-) -> Result<(), String> {
+) -> Result<(), NotOfKind> {
     let (text, clean) = match value {
         MetricValue::Null => {
             out.extend_from_slice(b"null");
@@ -324,20 +335,27 @@ pub fn push_metric_value(
         MetricValue::Number(n) => (n, true),
         MetricValue::Other => {
             out.extend_from_slice(b"null");
-            return Err("an object, array or boolean".into());
+            return Err(NotOfKind {
+                text: "an object, array or boolean".into(),
+            });
         }
     };
     push_text(out, &text, kind, clean)
 }
 
 /// `push_metric` for a value's text (trimmed), e.g. a CSV cell.
-pub fn push_metric_text(out: &mut Vec<u8>, text: &str, kind: MetricKind) -> Result<(), String> {
+pub fn push_metric_text(out: &mut Vec<u8>, text: &str, kind: MetricKind) -> Result<(), NotOfKind> {
     push_text(out, text, kind, false)
 }
 
 /// `clean`: the text came from the response without escapes, so it can be copied between
 /// quotes as it is.
-fn push_text(out: &mut Vec<u8>, text: &str, kind: MetricKind, clean: bool) -> Result<(), String> {
+fn push_text(
+    out: &mut Vec<u8>,
+    text: &str,
+    kind: MetricKind,
+    clean: bool,
+) -> Result<(), NotOfKind> {
     // TikTok does not pad values; trimming only when there is something to trim keeps the
     // common case cheap.
     let text = if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
@@ -370,7 +388,9 @@ fn push_text(out: &mut Vec<u8>, text: &str, kind: MetricKind, clean: bool) -> Re
         }
         None => {
             out.extend_from_slice(b"null");
-            Err(text.to_string())
+            Err(NotOfKind {
+                text: text.to_string(),
+            })
         }
     }
 }
@@ -406,7 +426,7 @@ mod tests {
         RawValue::from_string(s.to_string()).unwrap()
     }
 
-    fn metric(s: &str, kind: MetricKind) -> (String, Result<(), String>) {
+    fn metric(s: &str, kind: MetricKind) -> (String, Result<(), NotOfKind>) {
         let mut out = Vec::new();
         let r = push_metric(&mut out, &raw(s), kind);
         (String::from_utf8(out).unwrap(), r)
@@ -435,7 +455,12 @@ mod tests {
         assert_eq!(metric("null", MetricKind::Number), ("null".into(), Ok(())));
         assert_eq!(
             metric("\"<5\"", MetricKind::Integer),
-            ("null".into(), Err("<5".to_string()))
+            (
+                "null".into(),
+                Err(NotOfKind {
+                    text: "<5".to_string()
+                })
+            )
         );
         assert!(metric("\"1e5\"", MetricKind::Number).1.is_err());
         assert!(metric("\"01.5\"", MetricKind::Number).1.is_err());

@@ -22,7 +22,8 @@ use super::metric_groups::{self, MetricGroup};
 use super::metrics;
 use super::paging::{self, PageSummary};
 use super::record::{
-    encode_key, push_json_str, push_metric_value, scalar, BadValue, Lines, MetricValue, Scalar,
+    encode_key, push_json_str, push_metric_value, scalar, BadValue, Lines, MetricValue, NotOfKind,
+    Scalar,
 };
 use super::report_tasks;
 use super::smart_plus_keys;
@@ -1084,7 +1085,7 @@ impl<'de> Visitor<'de> for MetricsSeed<'_> {
                 continue;
             }
             let value: MetricValue<'de> = map.next_value()?;
-            if let Err(text) =
+            if let Err(NotOfKind { text }) =
                 push_metric_value(self.lines.encoded_key(&column.key), value, column.kind)
             {
                 if !self.bad.iter().any(|b| b.metric == column.name) {

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use super::decl::{Granularity, Level};
-use super::record::{push_json_str, push_metric_text, BadValue, Lines};
+use super::record::{push_json_str, push_metric_text, BadValue, Lines, NotOfKind};
 use super::report::{
     check_day, day_of, hour_of, report_problems, ReportPage, ReportSpec, RowShape, TimeCheck,
     TimeDim,
@@ -544,7 +544,8 @@ async fn write_csv(job: &Job<'_>, shape: &RowShape, csv: &[u8]) -> Result<(), Er
                 Role::Metric(i) => {
                     seen[*i] = true;
                     let column = &shape.columns[*i];
-                    if let Err(text) = push_metric_text(lines.key(&column.name), cell, column.kind)
+                    if let Err(NotOfKind { text }) =
+                        push_metric_text(lines.key(&column.name), cell, column.kind)
                     {
                         if !page.bad_values.iter().any(|b| b.metric == column.name) {
                             page.bad_values.push(BadValue {

@@ -122,6 +122,12 @@ impl Client {
             // certificates and host names are always verified; nothing here turns that off.
             .tls_built_in_root_certs(true)
             .user_agent(concat!("source-tiktok-ads/", env!("CARGO_PKG_VERSION")))
+            // Each connection keeps hyper's read buffer (up to ~400 KB) while it lives, idle or
+            // not. A burst can open a dozen connections that steady pacing never uses again;
+            // closing the idle ones beyond four keeps peak memory from following the largest
+            // burst of a long sync (memory-1m: 27.5 → 24 MB). At 50 requests/s, one request in
+            // forty then opens a connection (pace-50: 54 connects for 2,312 requests).
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_KEPT)
             .build()
             .map_err(|e| {
                 ApiError::transport(
@@ -386,6 +392,9 @@ impl Client {
         exp.mul_f64(fraction)
     }
 }
+
+/// Idle connections kept open for reuse (see `Client::new`).
+const IDLE_CONNECTIONS_KEPT: usize = 4;
 
 fn timed_out(path: &str, what: &str) -> ApiError {
     ApiError::transport(

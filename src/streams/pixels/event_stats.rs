@@ -90,8 +90,7 @@ pub async fn read(job: &Job<'_>, account: &str) -> Result<(), Error> {
             })
             .await?;
         let (data, held) = fetched.into_parts();
-        let page = records(job.name(), account, day, chunk, data.as_ref())
-            .map_err(|what| Error::Api(ApiError::bad_answer(PATH, what)))?;
+        let page = records(job.name(), account, day, chunk, data.as_ref())?;
         if page.without_event_type > 0 {
             job.warn_once(
                 &format!("noevent:{}", job.name()),
@@ -115,6 +114,10 @@ struct StatsPage {
     without_event_type: u64,
 }
 
+fn unusable(what: impl Into<String>) -> ApiError {
+    ApiError::bad_answer(PATH, what.into())
+}
+
 /// Records of one day's answer for the requested pixels: one per pixel and event, the event
 /// being `pixel_event_type` (a standard event) or else `custom_event_type`.
 fn records(
@@ -123,7 +126,7 @@ fn records(
     day: NaiveDate,
     requested: &[&str],
     data: Option<&Value>,
-) -> Result<StatsPage, String> {
+) -> Result<StatsPage, ApiError> {
     let mut page = StatsPage {
         lines: Lines::new(stream, now_ms()),
         without_event_type: 0,
@@ -132,14 +135,14 @@ fn records(
         Some(Value::Array(list)) => list,
         // No pixel had statistics that day.
         None | Some(Value::Null) => return Ok(page),
-        Some(_) => return Err("data.list is not a list".into()),
+        Some(_) => return Err(unusable("data.list is not a list")),
     };
     let day = day.to_string();
     for item in list {
         let pixel = match item.get("pixel_id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err("an item of data.list has no pixel_id".into()),
+            _ => return Err(unusable("an item of data.list has no pixel_id")),
         };
         // Only what was asked: a pixel is never paired with another advertiser.
         if !requested.contains(&pixel.as_str()) {
@@ -148,7 +151,11 @@ fn records(
         let statistics = match item.get("statistics") {
             Some(Value::Array(s)) => s.as_slice(),
             None | Some(Value::Null) => &[],
-            Some(_) => return Err(format!("statistics of pixel {pixel} is not a list")),
+            Some(_) => {
+                return Err(unusable(format!(
+                    "statistics of pixel {pixel} is not a list"
+                )))
+            }
         };
         for stat in statistics {
             let text = |k: &str| {

@@ -71,11 +71,14 @@ pub async fn read(job: &Job<'_>, account: &str) -> Result<(), Error> {
             }
             Err(e) => return Err(e),
         };
-        let lines = records(job.name(), account, data.as_ref(), &mut seen)
-            .map_err(|what| Error::Api(ApiError::bad_answer(PATH, what)))?;
+        let lines = records(job.name(), account, data.as_ref(), &mut seen)?;
         job.records(lines).await;
     }
     Ok(())
+}
+
+fn unusable(what: impl Into<String>) -> ApiError {
+    ApiError::bad_answer(PATH, what.into())
 }
 
 /// The flattened rows of one answer not written before in this account's slice.
@@ -84,18 +87,18 @@ fn records(
     account: &str,
     data: Option<&Value>,
     seen: &mut HashSet<[String; 4]>,
-) -> Result<Lines, String> {
+) -> Result<Lines, ApiError> {
     let mut lines = Lines::new(stream, now_ms());
     let list = match data.and_then(|d| d.get("list")) {
         Some(Value::Array(list)) => list.as_slice(),
         None | Some(Value::Null) => &[],
-        Some(_) => return Err("data.list is not a list".into()),
+        Some(_) => return Err(unusable("data.list is not a list")),
     };
-    let array = |v: Option<&Value>, what: &str| -> Result<Vec<Value>, String> {
+    let array = |v: Option<&Value>, what: &str| -> Result<Vec<Value>, ApiError> {
         match v {
             Some(Value::Array(a)) => Ok(a.clone()),
             None | Some(Value::Null) => Ok(Vec::new()),
-            Some(_) => Err(format!("{what} is not a list")),
+            Some(_) => Err(unusable(format!("{what} is not a list"))),
         }
     };
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -108,15 +111,15 @@ fn records(
         )?;
         for o in &objectives {
             let Some(objective) = text(o, "objective_type") else {
-                return Err("an objective without objective_type".into());
+                return Err(unusable("an objective without objective_type"));
             };
             for g in array(o.get("optimization_goals"), "optimization_goals")? {
                 let Some(goal) = text(&g, "optimization_goal") else {
-                    return Err("a goal without optimization_goal".into());
+                    return Err(unusable("a goal without optimization_goal"));
                 };
                 for event in array(g.get("optimization_events"), "optimization_events")? {
                     let Some(event) = event.as_str() else {
-                        return Err("an optimization event that is not a string".into());
+                        return Err(unusable("an optimization event that is not a string"));
                     };
                     let key = [
                         business.clone(),

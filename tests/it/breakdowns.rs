@@ -12,7 +12,7 @@ use source_tiktok_ads::streams::dimensions::DIMENSIONS;
 use source_tiktok_ads::streams::metrics::{all_metrics, validate_report};
 use tiktok_emulator::client::{query, Client};
 
-use crate::reports::{assert_matches_truth, local_today, stream_of, truth};
+use crate::reports::{assert_every_account_matches_truth, local_today, stream_of};
 use crate::support::*;
 
 const GROUP_STREAMS: &[&str] = &[
@@ -51,11 +51,7 @@ fn conversion_metric_groups_are_tiktoks_numbers_and_only_on_request() {
         let stream = stream_of(&catalog, name);
         let props = stream["json_schema"]["properties"].as_object().unwrap();
         assert!(props.len() > 300, "{name}: {} columns", props.len());
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            let rows = truth(&env, stream, &adv.advertiser_id, start, today, false);
-            assert_matches_truth(&run, stream, &adv.advertiser_id, &rows);
-        }
+        assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
     // Add-to-cart and the other events are numbers, and not all zero.
     let records = run.records("ads_reports_daily");
@@ -107,11 +103,7 @@ fn custom_reports_take_the_new_dimensions_and_refuse_what_tiktok_refuses() {
     for name in names {
         let stream = stream_of(&catalog, name);
         assert!(!run.records(name).is_empty(), "{name} has rows");
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            let rows = truth(&env, stream, &adv.advertiser_id, start, today, false);
-            assert_matches_truth(&run, stream, &adv.advertiser_id, &rows);
-        }
+        assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
     for (report, says) in [
         (

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use tiktok_emulator::{EmulatorConfig, ExtendedConfig};
 
-use crate::reports::{assert_matches_truth, local_today, stream_of, truth};
+use crate::reports::{assert_every_account_matches_truth, stream_of};
 use crate::support::*;
 
 const STREAMS: &[&str] = &[
@@ -231,15 +231,7 @@ fn tiktok_refusing_or_failing_tasks_means_pages_with_a_warning() {
         }
         let stream = stream_of(&catalog, "ads_reports_daily");
         let start: chrono::NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            assert_matches_truth(
-                &run,
-                stream,
-                &adv.advertiser_id,
-                &truth(&env, stream, &adv.advertiser_id, start, today, false),
-            );
-        }
+        assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
 }
 
@@ -274,15 +266,7 @@ fn accounts_with_top_view_are_backfilled_by_pages_below_the_advertiser_level() {
     let start: chrono::NaiveDate = start.parse().unwrap();
     for name in names {
         let stream = stream_of(&catalog, name);
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            assert_matches_truth(
-                &run,
-                stream,
-                &adv.advertiser_id,
-                &truth(&env, stream, &adv.advertiser_id, start, today, false),
-            );
-        }
+        assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
 }
 
@@ -322,14 +306,6 @@ fn a_capped_ad_level_window_is_read_by_one_report_task() {
     let start: chrono::NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
     for name in ["ads_reports_daily", "ads_reports_lifetime"] {
         let stream = stream_of(&catalog, name);
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            assert_matches_truth(
-                &run,
-                stream,
-                &adv.advertiser_id,
-                &truth(&env, stream, &adv.advertiser_id, start, today, false),
-            );
-        }
+        assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
 }

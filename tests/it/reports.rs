@@ -255,6 +255,26 @@ pub(crate) fn same_metric(record: &Value, text: &str) -> bool {
     }
 }
 
+/// Asserts every account's records of `stream` in `run` equal `truth_of`'s report rows from
+/// `start` to the account's today on `env`'s clock (deleted entities left out). Returns how many
+/// accounts had rows in the truth.
+pub fn assert_every_account_matches_truth(
+    run: &Run,
+    env: &Env,
+    truth_of: &Env,
+    stream: &Value,
+    start: NaiveDate,
+) -> usize {
+    let mut with_rows = 0;
+    for adv in env.emu.world().advertisers {
+        let today = local_today(env, &adv.advertiser_id);
+        let rows = truth(truth_of, stream, &adv.advertiser_id, start, today, false);
+        with_rows += usize::from(!rows.is_empty());
+        assert_matches_truth(run, stream, &adv.advertiser_id, &rows);
+    }
+    with_rows
+}
+
 /// Asserts the stream's records for `account` are exactly the truth rows, metric for metric.
 pub fn assert_matches_truth(run: &Run, stream: &Value, account: &str, rows: &[ReportRow]) {
     let name = stream["name"].as_str().unwrap();
@@ -352,12 +372,7 @@ fn every_report_stream_equals_the_emulators_truth() {
     let mut non_empty = 0;
     for name in &reports {
         let stream = stream_of(&catalog, name);
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            let rows = truth(&env, stream, &adv.advertiser_id, start, today, false);
-            non_empty += usize::from(!rows.is_empty());
-            assert_matches_truth(&run, stream, &adv.advertiser_id, &rows);
-        }
+        non_empty += assert_every_account_matches_truth(&run, &env, &env, stream, start);
     }
     assert!(
         non_empty > reports.len(),
@@ -496,15 +511,7 @@ fn hourly_streams_are_complete_on_first_and_incremental_runs() {
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
     for name in ["ads_reports_hourly", "campaigns_reports_hourly"] {
         let stream = stream_of(&catalog, name);
-        for adv in env.emu.world().advertisers {
-            let today = local_today(&env, &adv.advertiser_id);
-            assert_matches_truth(
-                &first,
-                stream,
-                &adv.advertiser_id,
-                &truth(&env, stream, &adv.advertiser_id, start, today, false),
-            );
-        }
+        assert_every_account_matches_truth(&first, &env, &env, stream, start);
     }
     env.emu.advance(Duration::hours(30));
     let second = env.read(&config, &catalog, Some(&first.final_state()));
@@ -576,15 +583,7 @@ fn a_query_too_large_is_split_down_to_days() {
     let stream = stream_of(&catalog, "ads_reports_daily");
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
     // The truth comes from an emulator with the same seed and clock but no size limit.
-    for adv in env.emu.world().advertisers {
-        let today = local_today(&env, &adv.advertiser_id);
-        assert_matches_truth(
-            &run,
-            stream,
-            &adv.advertiser_id,
-            &truth(&probe, stream, &adv.advertiser_id, start, today, false),
-        );
-    }
+    assert_every_account_matches_truth(&run, &env, &probe, stream, start);
 }
 
 #[test]
@@ -706,15 +705,7 @@ fn a_custom_report_end_to_end() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     validate_records(&catalog, &run);
     let start: NaiveDate = config["start_date"].as_str().unwrap().parse().unwrap();
-    for adv in env.emu.world().advertisers {
-        let today = local_today(&env, &adv.advertiser_id);
-        assert_matches_truth(
-            &run,
-            stream,
-            &adv.advertiser_id,
-            &truth(&env, stream, &adv.advertiser_id, start, today, false),
-        );
-    }
+    assert_every_account_matches_truth(&run, &env, &env, stream, start);
     // check rejects what TikTok would reject, before any data request.
     let bad = json!([{"name": "bad_one", "report_type": "BASIC", "data_level": "AUCTION_AD", "dimensions": ["age"], "metrics": ["no_such_metric"]}]);
     let run = env.check(&env.config(json!({"custom_reports": bad})));

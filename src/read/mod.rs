@@ -43,6 +43,14 @@ pub struct SlicePlan {
     pub cursor: Option<Cursor>,
 }
 
+impl SlicePlan {
+    /// The whole partition in one slice, its cursor known only after reading.
+    pub const WHOLE: SlicePlan = SlicePlan {
+        window: None,
+        cursor: None,
+    };
+}
+
 /// What planning a partition needs.
 pub struct PlanInput<'a> {
     pub config: &'a Config,
@@ -57,8 +65,11 @@ pub struct PlanInput<'a> {
 pub trait Reader: Send + Sync {
     fn partitioning(&self) -> Partitioning;
 
-    /// The slices of one partition, oldest first. An error fails this partition only.
-    fn plan(&self, input: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error>;
+    /// The slices of one partition, oldest first. An error fails this partition only. Unless a
+    /// reader says otherwise, a partition is read whole in one slice.
+    fn plan(&self, _input: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
+        Ok(vec![SlicePlan::WHOLE])
+    }
 
     /// Reads one slice: requests through `job`, records to `job`. Returns the cursor reached
     /// when it is only known after reading (a list's newest change); None keeps the planned one.

@@ -9,7 +9,7 @@ use super::list::{write_item, ItemShape};
 use super::record::{push_json_str, Lines};
 use crate::error::Error;
 use crate::protocol::now_ms;
-use crate::read::{Job, Partitioning, PlanInput, Reader, SlicePlan};
+use crate::read::{Job, Partitioning, Reader};
 use crate::state::Cursor;
 use crate::tiktok::client::BoxFuture;
 
@@ -36,13 +36,6 @@ impl AccountsStream {
 impl Reader for AccountsStream {
     fn partitioning(&self) -> Partitioning {
         Partitioning::Once
-    }
-
-    fn plan(&self, _: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        Ok(vec![SlicePlan {
-            window: None,
-            cursor: None,
-        }])
     }
 
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {

@@ -178,13 +178,6 @@ impl Reader for BusinessCenters {
         Partitioning::Once
     }
 
-    fn plan(&self, _: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        Ok(vec![SlicePlan {
-            window: None,
-            cursor: None,
-        }])
-    }
-
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {
         Box::pin(async move {
             let bcs = job.run.business_centers.as_ref().map_err(Clone::clone)?;
@@ -222,13 +215,6 @@ struct Paged(Listing);
 impl Reader for Paged {
     fn partitioning(&self) -> Partitioning {
         Partitioning::PerBusinessCenter
-    }
-
-    fn plan(&self, _: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        Ok(vec![SlicePlan {
-            window: None,
-            cursor: None,
-        }])
     }
 
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {

@@ -131,13 +131,6 @@ impl Reader for Campaigns {
         Partitioning::PerAccount
     }
 
-    fn plan(&self, _: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        Ok(vec![SlicePlan {
-            window: None,
-            cursor: None,
-        }])
-    }
-
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {
         Box::pin(async move {
             let account = job

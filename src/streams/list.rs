@@ -17,7 +17,7 @@ use super::paging::{self, PageSummary};
 use super::record::{push_json_str, push_raw, rfc3339, scalar, Lines, Scalar};
 use crate::error::Error;
 use crate::protocol::{now_ms, LogLevel};
-use crate::read::{Job, Partitioning, PlanInput, Reader, SlicePlan};
+use crate::read::{Job, Partitioning, Reader};
 use crate::state::Cursor;
 use crate::tiktok::client::{BoxFuture, Query};
 use crate::tiktok::envelope::{self, PageInfo, Text};
@@ -145,13 +145,6 @@ impl Newest {
 impl Reader for ListDecl {
     fn partitioning(&self) -> Partitioning {
         Partitioning::PerAccount
-    }
-
-    fn plan(&self, _: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
-        Ok(vec![SlicePlan {
-            window: None,
-            cursor: None,
-        }])
     }
 
     fn read<'a>(&'a self, job: &'a Job<'a>) -> BoxFuture<'a, Result<Option<Cursor>, Error>> {

@@ -465,10 +465,7 @@ impl Reader for ReportSpec {
         let config = input.config;
         if self.granularity == Granularity::Lifetime {
             if self.uses_query_lifetime() {
-                return Ok(vec![SlicePlan {
-                    window: None,
-                    cursor: None,
-                }]);
+                return Ok(vec![SlicePlan::WHOLE]);
             }
             let end = config.end_date.map_or(today, |e| e.min(today));
             let year_back = end

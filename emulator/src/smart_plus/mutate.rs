@@ -45,9 +45,9 @@ pub fn apply(
     rng: &mut Rng,
 ) -> Vec<String> {
     match change {
-        Change::Modify => modify(world, adv, level, n, now, rng),
+        Change::Modify => change_live(world, adv, level, n, now, rng, false),
         Change::Add => add(world, adv, level, n, now, rng),
-        Change::Delete => delete(world, adv, level, n, now, rng),
+        Change::Delete => change_live(world, adv, level, n, now, rng, true),
     }
 }
 
@@ -77,39 +77,23 @@ fn live_ids(world: &World, adv: &str, level: Level) -> Vec<String> {
     }
 }
 
-/// Renames and bumps `modify_time` of `n` live Smart+ objects; returns their ids.
-fn modify(
+/// Modifies (renames and bumps `modify_time`) or deletes `n` live Smart+ objects now; returns
+/// their ids. Deleting an ad deletes its creatives.
+fn change_live(
     world: &mut World,
     adv: &str,
     level: Level,
     n: usize,
     now: DateTime<Utc>,
     rng: &mut Rng,
+    delete: bool,
 ) -> Vec<String> {
     let ids = choose(live_ids(world, adv, level), n, rng);
     for id in &ids {
         match level {
-            Level::Ad => change_ad(world, id, now, false),
+            Level::Ad => change_ad(world, id, now, delete),
+            _ if delete => delete_one(world, level, id, now),
             _ => modify_one(world, level, id, now),
-        }
-    }
-    ids
-}
-
-/// Deletes `n` live Smart+ objects now; deleting an ad deletes its creatives.
-fn delete(
-    world: &mut World,
-    adv: &str,
-    level: Level,
-    n: usize,
-    now: DateTime<Utc>,
-    rng: &mut Rng,
-) -> Vec<String> {
-    let ids = choose(live_ids(world, adv, level), n, rng);
-    for id in &ids {
-        match level {
-            Level::Ad => change_ad(world, id, now, true),
-            _ => delete_one(world, level, id, now),
         }
     }
     ids

@@ -77,10 +77,7 @@ impl Reader for PixelStream {
     fn plan(&self, input: &PlanInput<'_>) -> Result<Vec<SlicePlan>, Error> {
         Ok(match self {
             PixelStream::EventStatistics => event_stats::plan(input),
-            PixelStream::InstantPageEvents => vec![SlicePlan {
-                window: None,
-                cursor: None,
-            }],
+            PixelStream::InstantPageEvents => vec![SlicePlan::WHOLE],
         })
     }
 
